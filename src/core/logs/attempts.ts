@@ -1,0 +1,93 @@
+import { attemptsByIds, queryAttempts, type AttemptRow } from '../../db/sql/attempts.js';
+import type { CoreContext } from '../context.js';
+import { notFound } from '../errors.js';
+import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
+import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
+import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
+import { normalizeFilter, type AttemptFilter } from './filter.js';
+
+/** One log row: one POST to one endpoint (live or test). */
+export interface AttemptView {
+  id: string;
+  deliveryId: string | null;
+  endpointId: string | null;
+  webhookName: string;
+  deviceId: string | null;
+  /** Null when the device was deleted since. */
+  device: { name: string; identifier: string; token: string } | null;
+  channel: Channel;
+  eventName: SubscribedEvent;
+  url: string;
+  test: boolean;
+  startedAt: Date;
+  durationMs: number;
+  /** Null when no response came. */
+  httpCode: number | null;
+  outcome: AttemptOutcome;
+  errorCode: string | null;
+  errorText: string | null;
+  responseBody: string | null;
+  attemptNumber: number;
+  diagnosis: Diagnosis | null;
+}
+
+export function attemptView(r: AttemptRow): AttemptView {
+  return {
+    id: r.id,
+    deliveryId: r.delivery_id,
+    endpointId: r.endpoint_id,
+    webhookName: r.webhook_name,
+    deviceId: r.device_id,
+    device: r.device_name === null ? null : { name: r.device_name, identifier: r.device_identifier ?? '', token: r.device_token ?? '' },
+    channel: r.channel as Channel,
+    eventName: r.event_name as SubscribedEvent,
+    url: r.url,
+    test: r.test,
+    startedAt: r.started_at,
+    durationMs: r.duration_ms,
+    httpCode: r.http_code,
+    outcome: r.outcome,
+    errorCode: r.error_code,
+    errorText: r.error_text,
+    responseBody: r.response_body,
+    attemptNumber: r.attempt_number,
+    // hasSecret is unknown from the log row; the wording covers both cases.
+    diagnosis: r.outcome === 'failed' ? diagnose({ httpCode: r.http_code, errorCode: r.error_code, test: r.test, hasSecret: true }) : null,
+  };
+}
+
+/** Webhooks → Logs: newest first; a cursor only continues the filter it was made with. */
+export async function listAttempts(
+  ctx: CoreContext,
+  accountId: string,
+  opts: { filter?: AttemptFilter | null; first?: number | null; after?: string | null } = {},
+): Promise<Page<AttemptView>> {
+  const f = normalizeFilter(opts.filter);
+  const limit = pageSize(opts.first);
+  const after = decodeCursor(opts.after, f, 2) as [string, string] | null;
+  if (f.channels?.length === 1 && f.channels[0] === 'email') return { items: [], endCursor: null, hasNextPage: false };
+  const rows = await queryAttempts(ctx.db.pool, {
+    accountId,
+    devicePattern: f.deviceSearch === null ? null : `${f.deviceSearch.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+    eventNames: f.events,
+    outcomes: f.statuses,
+    channels: f.channels,
+    deviceId: f.deviceId,
+    endpointId: f.endpointId,
+    test: f.test,
+    from: f.from,
+    to: f.to,
+    after,
+    limit: limit + 1,
+  });
+  const page = toPage(rows, limit, (r) => [r.started_key, r.id], f);
+  return { ...page, items: page.items.map(attemptView) };
+}
+
+/** The detail of one attempt (Webhook delivery panel), with its diagnosis. */
+export async function getAttempt(ctx: CoreContext, accountId: string, attemptId: string): Promise<AttemptView> {
+  if (!/^\d{1,18}$/.test(attemptId)) throw notFound('attempt', 'id');
+  const [row] = await attemptsByIds(ctx.db.pool, [attemptId], [accountId]);
+  if (!row) throw notFound('attempt', 'id');
+  return attemptView(row);
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { CHANNELS, SUBSCRIBABLE_EVENTS, type Channel, type AttemptOutcome, type SubscribedEvent } from '../terms.js';
+import { uuidOrNull } from '../registry/accounts.js';
+import { parseInput } from '../validate.js';
+import type { AttemptView } from './attempts.js';
+
+/**
+ * The filters of Webhooks → Logs (plus endpoint, test/live and a time range). Absent or
+ * empty = all. `channels` accepts `email` because the product's list offers it; email
+ * devices produce no webhooks, so it simply matches nothing.
+ */
+export interface AttemptFilter {
+  /** Device-id prefix search: the start of a device token or number/bot name. */
+  deviceSearch?: string | null;
+  events?: SubscribedEvent[] | null;
+  statuses?: AttemptOutcome[] | null;
+  channels?: Array<Channel | 'email'> | null;
+  deviceId?: string | null;
+  endpointId?: string | null;
+  test?: boolean | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+export interface NormalizedFilter {
+  deviceSearch: string | null;
+  events: SubscribedEvent[] | null;
+  statuses: AttemptOutcome[] | null;
+  channels: Array<Channel | 'email'> | null;
+  deviceId: string | null;
+  endpointId: string | null;
+  test: boolean | null;
+  from: Date | null;
+  to: Date | null;
+}
+
+const list = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((v) => (v && v.length ? [...new Set(v)].sort() : null));
+
+const date = z
+  .date({ message: 'must be a date' })
+  .refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date')
+  .nullish()
+  .transform((v) => v ?? null);
+
+const schema = z
+  .object({
+    deviceSearch: z
+      .string()
+      .trim()
+      .max(100, 'must be at most 100 characters')
+      .nullish()
+      .transform((v) => (v ? v.replace(/^[@+]/, '') || null : null)),
+    events: list(z.enum(SUBSCRIBABLE_EVENTS, { message: `must be one of ${SUBSCRIBABLE_EVENTS.join(', ')}` })),
+    statuses: list(z.enum(['success', 'failed'], { message: 'must be success or failed' })),
+    channels: list(z.enum([...CHANNELS, 'email'], { message: `must be one of ${[...CHANNELS, 'email'].join(', ')}` })),
+    deviceId: z.string().nullish().transform((v) => (v ? uuidOrNull(v) : null)),
+    endpointId: z.string().nullish().transform((v) => (v ? uuidOrNull(v) : null)),
+    test: z.boolean().nullish().transform((v) => v ?? null),
+    from: date,
+    to: date,
+  })
+  .refine((f) => !f.from || !f.to || f.from < f.to, { message: 'must be after from', path: ['to'] });
+
+export function normalizeFilter(filter: AttemptFilter | null | undefined): NormalizedFilter {
+  return parseInput(schema, filter ?? {}, 'filter') as NormalizedFilter;
+}
+
+/** The same filter, applied in memory to a new attempt (the live feed). */
+export function matchesFilter(f: NormalizedFilter, a: AttemptView): boolean {
+  if (f.deviceSearch !== null) {
+    const s = f.deviceSearch;
+    if (!(a.device?.token.startsWith(s) || a.device?.identifier.startsWith(s))) return false;
+  }
+  if (f.events && !f.events.includes(a.eventName)) return false;
+  if (f.statuses && !f.statuses.includes(a.outcome)) return false;
+  if (f.channels && !f.channels.includes(a.channel)) return false;
+  if (f.deviceId && a.deviceId !== f.deviceId) return false;
+  if (f.endpointId && a.endpointId !== f.endpointId) return false;
+  if (f.test !== null && a.test !== f.test) return false;
+  if (f.from && a.startedAt < f.from) return false;
+  if (f.to && a.startedAt >= f.to) return false;
+  return true;
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { Account, ApiKey } from '../../db/entities/index.js';
+import type { CoreContext } from '../context.js';
+import { CoreError, notFound } from '../errors.js';
+import { hashApiKey, newApiKey, sameSecret } from '../security/secrets.js';
+import { parseInput } from '../validate.js';
+
+export interface AccountView {
+  id: string;
+  name: string;
+}
+
+export interface ApiKeyView {
+  id: string;
+  label: string;
+  prefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** Who is calling: an account's key, or the messaging platform's own key. */
+export type Principal = { kind: 'account'; accountId: string } | { kind: 'platform' };
+
+const nameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const labelSchema = z.string().trim().min(1, 'must not be empty').max(60, 'must be at most 60 characters');
+
+/** Creates an account and its first API key; the key is returned here and never again. */
+export async function createAccount(ctx: CoreContext, input: { name: string }): Promise<{ account: AccountView; apiKey: string }> {
+  const name = parseInput(nameSchema, input.name, 'name');
+  const em = ctx.db.orm.em.fork();
+  return em.transactional(async (tx) => {
+    const account = tx.create(Account, { name, createdAt: ctx.now() });
+    const minted = newApiKey();
+    tx.create(ApiKey, { account, label: 'default', prefix: minted.prefix, keyHash: minted.hash, createdAt: ctx.now() });
+    await tx.flush();
+    return { account: { id: account.id, name: account.name }, apiKey: minted.key };
+  });
+}
+
+export async function getAccount(ctx: CoreContext, accountId: string): Promise<AccountView> {
+  const account = await ctx.db.orm.em.fork().findOne(Account, { id: accountId });
+  if (!account) throw notFound('account');
+  return { id: account.id, name: account.name };
+}
+
+export async function createApiKey(ctx: CoreContext, accountId: string, input: { label: string }): Promise<{ key: ApiKeyView; apiKey: string }> {
+  const label = parseInput(labelSchema, input.label, 'label');
+  const em = ctx.db.orm.em.fork();
+  const account = await em.findOne(Account, { id: accountId });
+  if (!account) throw notFound('account');
+  const minted = newApiKey();
+  const row = em.create(ApiKey, { account, label, prefix: minted.prefix, keyHash: minted.hash, createdAt: ctx.now() });
+  await em.flush();
+  return { key: apiKeyView(row), apiKey: minted.key };
+}
+
+export async function listApiKeys(ctx: CoreContext, accountId: string): Promise<ApiKeyView[]> {
+  const rows = await ctx.db.orm.em.fork().find(ApiKey, { account: accountId }, { orderBy: { createdAt: 'asc' } });
+  return rows.map(apiKeyView);
+}
+
+/** Revoking the last live key is refused: the account would lock itself out. */
+export async function revokeApiKey(ctx: CoreContext, accountId: string, keyId: string): Promise<ApiKeyView> {
+  const em = ctx.db.orm.em.fork();
+  return em.transactional(async (tx) => {
+    const row = await tx.findOne(ApiKey, { id: uuidOrNull(keyId), account: accountId });
+    if (!row) throw notFound('API key', 'id');
+    if (!row.revokedAt) {
+      const live = await tx.count(ApiKey, { account: accountId, revokedAt: null });
+      if (live <= 1) throw new CoreError('CONFLICT', 'this is the account\'s last API key: create another one before revoking it', 'id');
+      row.revokedAt = ctx.now();
+    }
+    await tx.flush();
+    return apiKeyView(row);
+  });
+}
+
+/** Resolves a bearer key; null when it is unknown or revoked. */
+export async function authenticate(ctx: CoreContext, key: string): Promise<Principal | null> {
+  if (ctx.config.platformApiKey && sameSecret(key, ctx.config.platformApiKey)) return { kind: 'platform' };
+  if (!key.startsWith('kir_')) return null;
+  const row = await ctx.db.orm.em.fork().findOne(ApiKey, { keyHash: hashApiKey(key), revokedAt: null });
+  return row ? { kind: 'account', accountId: row.account.id } : null;
+}
+
+function apiKeyView(row: ApiKey): ApiKeyView {
+  return { id: row.id, label: row.label, prefix: row.prefix, createdAt: row.createdAt, revokedAt: row.revokedAt ?? null };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Ids arrive from users; a malformed one is simply "not found" (PostgreSQL would otherwise
+ * raise a cast error). The nil uuid matches nothing.
+ */
+export function uuidOrNull(id: string): string {
+  return UUID.test(id) ? id.toLowerCase() : '00000000-0000-0000-0000-000000000000';
+}
+
+export async function countAccounts(ctx: CoreContext): Promise<number> {
+  return ctx.db.orm.em.fork().count(Account, {});
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { Account, Device } from '../../db/entities/index.js';
+import type { CoreContext } from '../context.js';
+import { notFound } from '../errors.js';
+import { CHANNELS, INBOUND_HANDLERS, type Channel, type InboundHandler } from '../terms.js';
+import { parseInput } from '../validate.js';
+import { uuidOrNull } from './accounts.js';
+
+export interface DeviceView {
+  id: string;
+  accountId: string;
+  channel: Channel;
+  token: string;
+  name: string;
+  identifier: string;
+  inboundHandler: InboundHandler;
+  /** "name + number or bot name", as the product labels devices. */
+  label: string;
+}
+
+export interface RegisterDeviceInput {
+  channel: Channel;
+  name: string;
+  identifier: string;
+  inboundHandler: InboundHandler;
+}
+
+const name = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const phone = z
+  .string()
+  .transform((v) => v.replace(/[\s()-]/g, '').replace(/^\+/, ''))
+  .pipe(z.string().regex(/^[1-9]\d{6,14}$/, 'must be a phone number in international format, e.g. 6281234567890'));
+const botName = z
+  .string()
+  .transform((v) => v.trim().replace(/^@/, ''))
+  .pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'must be a Telegram bot username, e.g. acme_support_bot').refine((v) => /bot$/i.test(v), 'a Telegram bot username ends in "bot"'));
+
+const registerSchema = z.object({
+  channel: z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` }),
+  name,
+  identifier: z.string({ message: 'is required' }),
+  inboundHandler: z.enum(INBOUND_HANDLERS, { message: `must be one of ${INBOUND_HANDLERS.join(', ')}` }),
+});
+
+function parseIdentifier(channel: Channel, identifier: string): string {
+  return parseInput(channel === 'telegram' ? botName : phone, identifier, 'identifier');
+}
+
+export async function registerDevice(ctx: CoreContext, accountId: string, input: RegisterDeviceInput): Promise<DeviceView> {
+  const parsed = parseInput(registerSchema, input);
+  const identifier = parseIdentifier(parsed.channel, parsed.identifier);
+  const em = ctx.db.orm.em.fork();
+  const account = await em.findOne(Account, { id: accountId });
+  if (!account) throw notFound('account');
+  const device = em.create(Device, {
+    account,
+    channel: parsed.channel,
+    token: newDeviceToken(),
+    name: parsed.name,
+    identifier,
+    inboundHandler: parsed.inboundHandler,
+    createdAt: ctx.now(),
+  });
+  await em.flush();
+  return deviceView(device);
+}
+
+export interface UpdateDeviceInput {
+  name?: string;
+  identifier?: string;
+  inboundHandler?: InboundHandler;
+}
+
+const updateSchema = z.object({
+  name: name.optional(),
+  identifier: z.string().optional(),
+  inboundHandler: z.enum(INBOUND_HANDLERS, { message: `must be one of ${INBOUND_HANDLERS.join(', ')}` }).optional(),
+});
+
+/** The channel and token of a device never change: payloads and headers depend on them. */
+export async function updateDevice(ctx: CoreContext, accountId: string, deviceId: string, input: UpdateDeviceInput): Promise<DeviceView> {
+  const parsed = parseInput(updateSchema, input);
+  const em = ctx.db.orm.em.fork();
+  const device = await em.findOne(Device, { id: uuidOrNull(deviceId), account: accountId });
+  if (!device) throw notFound('device', 'id');
+  if (parsed.identifier !== undefined) device.identifier = parseIdentifier(device.channel, parsed.identifier);
+  if (parsed.name !== undefined) device.name = parsed.name;
+  if (parsed.inboundHandler !== undefined) device.inboundHandler = parsed.inboundHandler;
+  await em.flush();
+  return deviceView(device);
+}
+
+export async function listDevices(ctx: CoreContext, accountId: string, filter: { channel?: Channel } = {}): Promise<DeviceView[]> {
+  const rows = await ctx.db.orm.em.fork().find(
+    Device,
+    { account: accountId, ...(filter.channel ? { channel: filter.channel } : {}) },
+    { orderBy: { channel: 'asc', name: 'asc', id: 'asc' } },
+  );
+  return rows.map(deviceView);
+}
+
+export async function getDevice(ctx: CoreContext, accountId: string, deviceId: string): Promise<DeviceView> {
+  const device = await ctx.db.orm.em.fork().findOne(Device, { id: uuidOrNull(deviceId), account: accountId });
+  if (!device) throw notFound('device', 'id');
+  return deviceView(device);
+}
+
+export function deviceView(d: Device): DeviceView {
+  return {
+    id: d.id,
+    accountId: d.account.id,
+    channel: d.channel,
+    token: d.token,
+    name: d.name,
+    identifier: d.identifier,
+    inboundHandler: d.inboundHandler,
+    label: deviceLabel(d),
+  };
+}
+
+export function deviceLabel(d: { name: string; identifier: string; channel: Channel }): string {
+  return `${d.name} (${d.channel === 'telegram' ? '@' : '+'}${d.identifier})`;
+}
+
+function newDeviceToken(): string {
+  return `dev_${randomBytes(16).toString('base64url')}`;
+}

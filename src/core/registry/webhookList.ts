@@ -1,0 +1,84 @@
+import { Endpoint } from '../../db/entities/index.js';
+import { webhookPage, webhookSummary } from '../../db/sql/webhookPage.js';
+import type { CoreContext } from '../context.js';
+import { invalid } from '../errors.js';
+import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
+import { secretHint } from '../security/secrets.js';
+import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
+import { endpointView, type EndpointView } from './webhooks.js';
+
+/** One row of Webhooks → Webhook: a logical webhook, whatever number of endpoints it has. */
+export interface WebhookRow {
+  id: string;
+  name: string;
+  url: string;
+  /** One channel, or "mixed" when the URL spans several ("Mixed channels" on screen). */
+  channel: Channel | 'mixed';
+  channels: Channel[];
+  deviceCount: number;
+  events: SubscribedEvent[];
+  /** Active only when every endpoint of the webhook is active. */
+  status: EndpointStatus;
+  secretHint: string | null;
+  endpoints: EndpointView[];
+  createdAt: Date;
+}
+
+export interface WebhookSummary {
+  /** Distinct name + URL + secret, as the product counts them. */
+  webhooks: number;
+  /** Device attachments over all endpoints. */
+  deviceLinks: number;
+  /** Active endpoints. */
+  active: number;
+  endpoints: number;
+}
+
+export const SEARCH_MIN = 3;
+
+export async function listWebhooks(
+  ctx: CoreContext,
+  accountId: string,
+  opts: { search?: string | null; first?: number | null; after?: string | null } = {},
+): Promise<Page<WebhookRow>> {
+  const search = opts.search?.trim() || null;
+  if (search !== null && search.length < SEARCH_MIN) throw invalid('search', `type at least ${SEARCH_MIN} characters`);
+  const limit = pageSize(opts.first);
+  const filter = { search };
+  const after = decodeCursor(opts.after, filter, 2) as [string, string] | null;
+  const pattern = search === null ? null : `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const keys = await webhookPage(ctx.db.pool, { accountId, search: pattern, after, limit: limit + 1 });
+  const endpoints = keys.length
+    ? await ctx.db.orm.em.fork().find(
+        Endpoint,
+        { account: accountId, webhookId: { $in: keys.map((k) => k.webhook_id) } },
+        { populate: ['devices'], orderBy: { channel: 'asc' } },
+      )
+    : [];
+  const rows = keys.map((k) => ({ key: k, row: toRow(endpoints.filter((e) => e.webhookId === k.webhook_id)) }));
+  const page = toPage(rows, limit, (r) => [r.key.created_at, r.key.webhook_id], filter);
+  return { ...page, items: page.items.map((r) => r.row) };
+}
+
+export async function summarizeWebhooks(ctx: CoreContext, accountId: string): Promise<WebhookSummary> {
+  return webhookSummary(ctx.db.pool, accountId);
+}
+
+function toRow(endpoints: Endpoint[]): WebhookRow {
+  const first = endpoints[0]!;
+  const channels = [...new Set(endpoints.map((e) => e.channel))];
+  const events = [...new Set(endpoints.flatMap((e) => e.events))];
+  return {
+    id: first.webhookId,
+    name: first.name,
+    url: first.url,
+    channel: channels.length === 1 ? channels[0]! : 'mixed',
+    channels,
+    deviceCount: endpoints.reduce((n, e) => n + e.devices.count(), 0),
+    events,
+    status: endpoints.every((e) => e.status === 'active') ? 'active' : 'pending_test',
+    secretHint: secretHint(first.secret),
+    endpoints: endpoints.map(endpointView),
+    createdAt: endpoints.reduce((min, e) => (e.createdAt < min ? e.createdAt : min), first.createdAt),
+  };
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Account, Device, Endpoint } from '../../db/entities/index.js';
+import type { CoreContext } from '../context.js';
+import { invalid, notFound } from '../errors.js';
+import { secretHint, newSigningKey } from '../security/secrets.js';
+import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
+import { uuidOrNull } from './accounts.js';
+import { deviceView, type DeviceView } from './devices.js';
+import { eventsForChannel, parseWebhookInput, type ParsedWebhookInput, type WebhookInput } from './webhookInput.js';
+
+export interface EndpointView {
+  id: string;
+  webhookId: string;
+  batchId: string;
+  channel: Channel;
+  name: string;
+  url: string;
+  secretHint: string | null;
+  events: SubscribedEvent[];
+  status: EndpointStatus;
+  devices: DeviceView[];
+  createdAt: Date;
+  activatedAt: Date | null;
+}
+
+export interface SaveResult {
+  webhookId: string;
+  batchId: string;
+  endpoints: EndpointView[];
+  /** The Standard Webhooks key (`whsec_…`) of the webhook: shown on save, later on request. */
+  signingKey: string;
+}
+
+/**
+ * Save → test: one save writes one endpoint per channel of the chosen devices, all in a
+ * new batch and all Pending test, in one transaction.
+ */
+export async function saveWebhooks(ctx: CoreContext, accountId: string, input: WebhookInput): Promise<SaveResult> {
+  const parsed = await parseWebhookInput(ctx, input);
+  const em = ctx.db.orm.em.fork();
+  return em.transactional(async (tx) => {
+    const devices = await loadDevices(tx, accountId, parsed.deviceIds);
+    const byChannel = groupByChannel(devices);
+    const channels = [...byChannel.keys()];
+    const plan = channels.map((channel) => ({ channel, events: eventsForChannel(channel, parsed.events, channels) }));
+    const account = tx.getReference(Account, accountId);
+    const webhookId = randomUUID();
+    const batchId = randomUUID();
+    const signingKey = newSigningKey();
+    const endpoints = plan.map(({ channel, events }) => {
+      const endpoint = tx.create(Endpoint, {
+        account,
+        webhookId,
+        batchId,
+        channel,
+        name: parsed.name,
+        url: parsed.url,
+        secret: parsed.secret,
+        signingKey,
+        events,
+        status: 'pending_test',
+        createdAt: ctx.now(),
+        updatedAt: ctx.now(),
+      });
+      endpoint.devices.set(byChannel.get(channel) ?? []);
+      return endpoint;
+    });
+    await tx.flush();
+    return { webhookId, batchId, endpoints: endpoints.map(endpointView), signingKey };
+  });
+}
+
+/**
+ * Edits a webhook (every endpoint of it). Endpoints whose URL, secret, devices or events
+ * change go back to Pending test in a new batch, together with endpoints the edit adds for
+ * a newly linked channel; a channel with no device left loses its endpoint. A rename alone
+ * keeps statuses.
+ */
+export async function updateWebhook(ctx: CoreContext, accountId: string, webhookId: string, input: WebhookInput): Promise<SaveResult> {
+  const parsed = await parseWebhookInput(ctx, input);
+  const em = ctx.db.orm.em.fork();
+  return em.transactional(async (tx) => {
+    const existing = await loadWebhookEndpoints(tx, accountId, webhookId);
+    const devices = await loadDevices(tx, accountId, parsed.deviceIds);
+    const byChannel = groupByChannel(devices);
+    const channels = [...byChannel.keys()];
+    const signingKey = existing[0]!.signingKey;
+    const batchId = randomUUID();
+    const kept: Endpoint[] = [];
+    for (const channel of channels) {
+      const events = eventsForChannel(channel, parsed.events, channels);
+      const wanted = byChannel.get(channel) ?? [];
+      const current = existing.find((e) => e.channel === channel);
+      if (current) {
+        const changed = needsRetest(current, parsed, events, wanted);
+        Object.assign(current, { name: parsed.name, url: parsed.url, secret: parsed.secret, events, updatedAt: ctx.now() });
+        current.devices.set(wanted);
+        if (changed) Object.assign(current, { status: 'pending_test', batchId, activatedAt: null });
+        kept.push(current);
+      } else {
+        const created = tx.create(Endpoint, {
+          account: tx.getReference(Account, accountId),
+          webhookId: existing[0]!.webhookId,
+          batchId,
+          channel,
+          name: parsed.name,
+          url: parsed.url,
+          secret: parsed.secret,
+          signingKey,
+          events,
+          status: 'pending_test',
+          createdAt: ctx.now(),
+          updatedAt: ctx.now(),
+        });
+        created.devices.set(wanted);
+        kept.push(created);
+      }
+    }
+    for (const gone of existing.filter((e) => !kept.includes(e))) tx.remove(gone);
+    await tx.flush();
+    return { webhookId: existing[0]!.webhookId, batchId, endpoints: kept.map(endpointView), signingKey };
+  });
+}
+
+/** Removes the webhook's endpoints; their attempts stay in the log under the old name and URL. */
+export async function deleteWebhook(ctx: CoreContext, accountId: string, webhookId: string): Promise<{ deletedEndpointIds: string[] }> {
+  const em = ctx.db.orm.em.fork();
+  return em.transactional(async (tx) => {
+    const endpoints = await loadWebhookEndpoints(tx, accountId, webhookId);
+    const ids = endpoints.map((e) => e.id);
+    endpoints.forEach((e) => tx.remove(e));
+    await tx.flush();
+    return { deletedEndpointIds: ids };
+  });
+}
+
+export async function getWebhookEndpoints(ctx: CoreContext, accountId: string, webhookId: string): Promise<EndpointView[]> {
+  const endpoints = await loadWebhookEndpoints(ctx.db.orm.em.fork(), accountId, webhookId);
+  return endpoints.map(endpointView);
+}
+
+export async function getEndpoint(ctx: CoreContext, accountId: string, endpointId: string): Promise<EndpointView> {
+  const endpoint = await ctx.db.orm.em.fork().findOne(Endpoint, { id: uuidOrNull(endpointId), account: accountId }, { populate: ['devices'] });
+  if (!endpoint) throw notFound('endpoint', 'endpointId');
+  return endpointView(endpoint);
+}
+
+/** The webhook's signing key, for a receiver that lost it. */
+export async function getSigningKey(ctx: CoreContext, accountId: string, endpointOrWebhookId: string): Promise<string> {
+  const id = uuidOrNull(endpointOrWebhookId);
+  const endpoint = await ctx.db.orm.em.fork().findOne(Endpoint, { account: accountId, $or: [{ id }, { webhookId: id }] });
+  if (!endpoint) throw notFound('webhook', 'id');
+  return endpoint.signingKey;
+}
+
+async function loadWebhookEndpoints(em: EntityManager, accountId: string, webhookId: string): Promise<Endpoint[]> {
+  // A webhook is addressed by its own id or by the id of any of its endpoints.
+  const id = uuidOrNull(webhookId);
+  const first = await em.findOne(Endpoint, { account: accountId, $or: [{ webhookId: id }, { id }] });
+  if (!first) throw notFound('webhook', 'id');
+  return em.find(Endpoint, { account: accountId, webhookId: first.webhookId }, { populate: ['devices'], orderBy: { channel: 'asc' } });
+}
+
+async function loadDevices(em: EntityManager, accountId: string, ids: string[]): Promise<Device[]> {
+  const devices = await em.find(Device, { id: { $in: ids.map(uuidOrNull) }, account: accountId });
+  const missing = ids.find((id) => !devices.some((d) => d.id === uuidOrNull(id)));
+  if (missing !== undefined) throw invalid('deviceIds', `device ${missing} was not found in this account`);
+  return devices;
+}
+
+function groupByChannel(devices: Device[]): Map<Channel, Device[]> {
+  const byChannel = new Map<Channel, Device[]>();
+  for (const channel of ['whatsapp', 'telegram', 'waba'] as const) {
+    const list = devices.filter((d) => d.channel === channel);
+    if (list.length) byChannel.set(channel, list);
+  }
+  return byChannel;
+}
+
+function needsRetest(current: Endpoint, parsed: ParsedWebhookInput, events: SubscribedEvent[], devices: Device[]): boolean {
+  const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  return (
+    current.url !== parsed.url ||
+    (current.secret ?? null) !== parsed.secret ||
+    !sameSet(current.events, events) ||
+    !sameSet(current.devices.getItems().map((d) => d.id), devices.map((d) => d.id))
+  );
+}
+
+export function endpointView(e: Endpoint): EndpointView {
+  return {
+    id: e.id,
+    webhookId: e.webhookId,
+    batchId: e.batchId,
+    channel: e.channel,
+    name: e.name,
+    url: e.url,
+    secretHint: secretHint(e.secret),
+    events: [...e.events],
+    status: e.status,
+    devices: e.devices.isInitialized() ? e.devices.getItems().map(deviceView) : [],
+    createdAt: e.createdAt,
+    activatedAt: e.activatedAt ?? null,
+  };
+}

@@ -1,0 +1,29 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** What may be shown of a secret after saving: its length class and last 4 characters. */
+export function secretHint(secret: string | null | undefined): string | null {
+  if (!secret) return null;
+  return secret.length <= 8 ? '••••' : `••••${secret.slice(-4)}`;
+}
+
+/** A Standard Webhooks signing key: `whsec_` + base64 of 24 random bytes. */
+export function newSigningKey(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/** API keys: `kir_` + 32 random bytes (base64url); only the SHA-256 is stored. */
+export function newApiKey(): { key: string; prefix: string; hash: string } {
+  const key = `kir_${randomBytes(32).toString('base64url')}`;
+  return { key, prefix: key.slice(0, 10), hash: hashApiKey(key) };
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Constant-time comparison, for keys compared outside the database. */
+export function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { Endpoint } from '../../db/entities/index.js';
+import { recordAttempts, type AttemptInsert } from '../../db/sql/recordAttempts.js';
+import type { CoreContext } from '../context.js';
+import type { AttemptErrorCode } from '../dispatch/attemptError.js';
+import { buildRequest } from '../dispatch/deliveryRequest.js';
+import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
+import { resolveTarget, samplePayloadJson } from './targets.js';
+
+/** The result card of Webhooks → Test. */
+export interface TestResult {
+  success: boolean;
+  /** Null when no response came. */
+  httpStatus: number | null;
+  durationMs: number;
+  responseBody: string | null;
+  errorCode: AttemptErrorCode | null;
+  errorText: string | null;
+  diagnosis: Diagnosis | null;
+  attemptId: string;
+  /** Endpoints this success moved from Pending test to Active (the whole batch). */
+  activatedEndpointIds: string[];
+}
+
+/**
+ * Send test: POSTs the target's sample payload (`"production": false`, test user agent,
+ * test timeout), logs it as an attempt, and on 200/201 activates every Pending test endpoint
+ * of the target endpoint's batch in one transaction.
+ */
+export async function sendTest(ctx: CoreContext, accountId: string, targetIdValue: string): Promise<TestResult> {
+  const { target, endpoint, device } = await resolveTarget(ctx, accountId, targetIdValue);
+  const sentAt = ctx.now();
+  const { body, headers } = buildRequest({
+    payloadJson: samplePayloadJson(device, target.event),
+    eventName: target.event,
+    deviceToken: device.token,
+    secret: endpoint.secret ?? null,
+    signingKey: endpoint.signingKey,
+    messageId: `msg_test_${randomUUID().replaceAll('-', '')}`,
+    sentAt,
+    test: true,
+  });
+  const r = await ctx.sender.post({ url: endpoint.url, body, headers, timeoutMs: ctx.config.delivery.testTimeoutMs });
+  const attempt: AttemptInsert = {
+    accountId,
+    deliveryId: null,
+    endpointId: endpoint.id,
+    webhookName: endpoint.name,
+    deviceId: device.id,
+    channel: device.channel,
+    eventName: target.event,
+    url: endpoint.url,
+    test: true,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    httpCode: r.httpCode,
+    outcome: r.ok ? 'success' : 'failed',
+    errorCode: r.errorCode,
+    errorText: r.errorText,
+    responseBody: r.responseBody,
+    attemptNumber: 1,
+  };
+  const { attemptIds } = await recordAttempts(ctx.db.pool, null, [attempt], []);
+  const activatedEndpointIds = r.ok ? await activateBatch(ctx, accountId, endpoint.batchId) : [];
+  const attemptId = attemptIds[0]!;
+  ctx.events.safeEmit('test:sent', { attempt: { ...attempt, id: attemptId }, activatedEndpointIds });
+  return {
+    success: r.ok,
+    httpStatus: r.httpCode,
+    durationMs: r.durationMs,
+    responseBody: r.responseBody,
+    errorCode: r.errorCode,
+    errorText: r.errorText,
+    diagnosis: r.ok ? null : diagnose({ httpCode: r.httpCode, errorCode: r.errorCode, test: true, hasSecret: !!endpoint.secret }),
+    attemptId,
+    activatedEndpointIds,
+  };
+}
+
+/** One successful test activates every endpoint saved in the same batch. */
+async function activateBatch(ctx: CoreContext, accountId: string, batchId: string): Promise<string[]> {
+  return ctx.db.orm.em.fork().transactional(async (tx) => {
+    const pending = await tx.find(Endpoint, { account: accountId, batchId, status: 'pending_test' });
+    const at = ctx.now();
+    for (const e of pending) Object.assign(e, { status: 'active', activatedAt: at });
+    await tx.flush();
+    return pending.map((e) => e.id);
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * The gateway's vocabulary. These words are used the same way in code, GraphQL, bot
+ * replies and tests.
+ *
+ * - account:   a customer of the messaging platform; owns devices, endpoints, API keys.
+ * - device:    one line or bot on a channel (a WhatsApp number, a Telegram bot, a WABA
+ *              number). Its token is sent as `device` in payloads and `X-Kirisan-Device`.
+ * - inbound handler: what a device does with an incoming message; only `webhook`
+ *              devices produce `incoming_message` events.
+ * - webhook:   what a person adds on Webhooks → Webhook: a name, a URL, an optional secret,
+ *              devices and events. Stored as one endpoint per channel of its devices; the
+ *              list shows one row per webhook ("Mixed channels" when it spans several).
+ * - endpoint:  one stored destination (one channel's devices of a webhook). Status is
+ *              `pending_test` until a test succeeds, then `active`; only active endpoints
+ *              receive live traffic.
+ * - batch:     the endpoints written by one save. One successful test activates them all.
+ * - event:     something a device produced (`incoming_message`, `submission`,
+ *              `message_status`), stored once with its payload.
+ * - delivery:  one event owed to one endpoint; the durable queue row, retried on failure.
+ * - attempt:   one POST (live or test): the log row, with outcome and diagnosis.
+ * - lease:     how long a worker owns a claimed delivery; when it ends unfinished, any
+ *              worker may claim the delivery again (at-least-once).
+ * - diagnosis: plain-language cause and fix of a failed attempt.
+ * - alert:     a message to an account's admins about failing or recovered endpoints.
+ */
+
+export const CHANNELS = ['whatsapp', 'telegram', 'waba'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const INBOUND_HANDLERS = ['autoreply', 'flow', 'spreadsheet', 'webhook'] as const;
+export type InboundHandler = (typeof INBOUND_HANDLERS)[number];
+
+/** Event types a device produces; the body's `"event"` is always one of these. */
+export const EVENT_TYPES = ['incoming_message', 'submission', 'message_status'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Event names an endpoint may subscribe to. `submission.completed` is the legacy stored
+ * name of `submission`: kept as stored, sent in `X-Kirisan-Event`, never in the body.
+ */
+export const SUBSCRIBABLE_EVENTS = [...EVENT_TYPES, 'submission.completed'] as const;
+export type SubscribedEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
+
+export const ENDPOINT_STATUSES = ['pending_test', 'active'] as const;
+export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
+
+export type AttemptOutcome = 'success' | 'failed';

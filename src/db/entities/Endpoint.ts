@@ -1,0 +1,60 @@
+import { ArrayType, Collection, Entity, ManyToMany, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import type { Channel, EndpointStatus, SubscribedEvent } from '../../core/terms.js';
+import { Account } from './Account.js';
+import { Device } from './Device.js';
+
+@Entity({ tableName: 'endpoint' })
+export class Endpoint {
+  @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
+  id!: string;
+
+  @ManyToOne(() => Account, { fieldName: 'account_id' })
+  account!: Account;
+
+  /** The logical webhook this endpoint is the `channel` part of. */
+  @Property({ type: 'uuid' })
+  webhookId!: string;
+
+  /** Endpoints saved together; one successful test activates the batch. */
+  @Property({ type: 'uuid' })
+  batchId!: string;
+
+  @Property({ type: 'text' })
+  channel!: Channel;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'text' })
+  url!: string;
+
+  /** Sent as X-Webhook-Secret; never returned in full after saving. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  secret?: string | null;
+
+  /** Standard Webhooks key (`whsec_…`) signing every POST. */
+  @Property({ type: 'text', hidden: true })
+  signingKey!: string;
+
+  @Property({ type: ArrayType })
+  events!: SubscribedEvent[];
+
+  @Property({ type: 'text' })
+  status!: EndpointStatus;
+
+  @ManyToMany(() => Device, undefined, {
+    pivotTable: 'endpoint_device',
+    joinColumn: 'endpoint_id',
+    inverseJoinColumn: 'device_id',
+  })
+  devices = new Collection<Device>(this);
+
+  @Property({ type: 'Date' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'Date', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  @Property({ type: 'Date', nullable: true })
+  activatedAt?: Date | null;
+}

@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000000_init } from './Migration20261123000000_init.js';
+
+/**
+ * Every migration, in order. Listed explicitly so the migrator never has to import files
+ * by path (which Node cannot do for .ts under vitest); add each new migration here.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
+];

@@ -1,0 +1,118 @@
+import type pg from 'pg';
+
+/** Filters of Webhooks → Logs, as the database applies them (already validated). */
+export interface AttemptQuery {
+  accountId: string;
+  /** LIKE pattern (escaped, ending in %) matched against device token or identifier. */
+  devicePattern: string | null;
+  eventNames: string[] | null;
+  outcomes: string[] | null;
+  channels: string[] | null;
+  deviceId: string | null;
+  endpointId: string | null;
+  test: boolean | null;
+  from: Date | null;
+  to: Date | null;
+  /** Keyset: (started_at as UTC text with microseconds, id) of the last row seen. */
+  after: [string, string] | null;
+  limit: number;
+}
+
+export interface AttemptRow {
+  id: string;
+  account_id: string;
+  delivery_id: string | null;
+  endpoint_id: string | null;
+  webhook_name: string;
+  device_id: string | null;
+  device_name: string | null;
+  device_identifier: string | null;
+  device_token: string | null;
+  channel: string;
+  event_name: string;
+  url: string;
+  test: boolean;
+  started_at: Date;
+  started_key: string;
+  duration_ms: number;
+  http_code: number | null;
+  outcome: 'success' | 'failed';
+  error_code: string | null;
+  error_text: string | null;
+  response_body: string | null;
+  attempt_number: number;
+}
+
+const COLUMNS = `a.id, a.account_id, a.delivery_id, a.endpoint_id, a.webhook_name, a.device_id,
+  dv.name as device_name, dv.identifier as device_identifier, dv.token as device_token,
+  a.channel, a.event_name, a.url, a.test, a.started_at,
+  to_char(a.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as started_key,
+  a.duration_ms, a.http_code, a.outcome, a.error_code, a.error_text, a.response_body, a.attempt_number`;
+
+/** One page of the log, newest first, keyset on (started_at, id); every filter is an index prefix. */
+export async function queryAttempts(pool: pg.Pool, q: AttemptQuery): Promise<AttemptRow[]> {
+  const params: unknown[] = [q.accountId];
+  const where = ['a.account_id = $1'];
+  const add = (sql: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (q.devicePattern !== null) {
+    add((n) => `a.device_id in (select id from device where account_id = $1 and (token like ${n} or identifier like ${n}))`, q.devicePattern);
+  }
+  if (q.eventNames) add((n) => `a.event_name = any(${n}::text[])`, q.eventNames);
+  if (q.outcomes) add((n) => `a.outcome = any(${n}::text[])`, q.outcomes);
+  if (q.channels) add((n) => `a.channel = any(${n}::text[])`, q.channels);
+  if (q.deviceId) add((n) => `a.device_id = ${n}`, q.deviceId);
+  if (q.endpointId) add((n) => `a.endpoint_id = ${n}`, q.endpointId);
+  if (q.test !== null) add((n) => `a.test = ${n}`, q.test);
+  if (q.from) add((n) => `a.started_at >= ${n}`, q.from);
+  if (q.to) add((n) => `a.started_at < ${n}`, q.to);
+  if (q.after) {
+    params.push(q.after[0], q.after[1]);
+    where.push(`(a.started_at, a.id) < (($${params.length - 1})::timestamp at time zone 'UTC', $${params.length}::bigint)`);
+  }
+  params.push(q.limit);
+  const { rows } = await pool.query<AttemptRow>(
+    `select ${COLUMNS} from attempt a left join device dv on dv.id = a.device_id
+      where ${where.join(' and ')}
+      order by a.started_at desc, a.id desc
+      limit $${params.length}`,
+    params,
+  );
+  return rows;
+}
+
+/** Attempts by id (a detail view, or the live feed after a NOTIFY), limited to some accounts. */
+export async function attemptsByIds(pool: pg.Pool, ids: string[], accountIds: string[]): Promise<AttemptRow[]> {
+  const { rows } = await pool.query<AttemptRow>(
+    `select ${COLUMNS} from attempt a left join device dv on dv.id = a.device_id
+      where a.id = any($1::bigint[]) and a.account_id = any($2::uuid[])
+      order by a.id`,
+    [ids, accountIds],
+  );
+  return rows;
+}
+
+/** Deletes attempts started before `before`, a chunk at a time so that no lock is held long. */
+export async function pruneAttempts(pool: pg.Pool, before: Date, chunk = 10_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `delete from attempt where id in (select id from attempt where started_at < $1 limit $2)`,
+      [before, chunk],
+    );
+    total += rowCount ?? 0;
+    if ((rowCount ?? 0) < chunk) return total;
+  }
+}
+
+/** Deletes finished deliveries and events older than `before` (pending ones stay). */
+export async function pruneDeliveries(pool: pg.Pool, before: Date): Promise<number> {
+  const { rowCount } = await pool.query(
+    `delete from event e where e.created_at < $1
+        and not exists (select 1 from delivery d where d.event_id = e.id and d.status = 'pending')`,
+    [before],
+  );
+  return rowCount ?? 0;
+}

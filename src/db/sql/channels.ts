@@ -1,0 +1,3 @@
+/** LISTEN/NOTIFY channel names shared by every gateway process. */
+export const DELIVERY_CHANNEL = 'kirisan_deliveries';
+export const ATTEMPT_CHANNEL = 'kirisan_attempts';

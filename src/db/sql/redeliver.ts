@@ -1,0 +1,44 @@
+import type pg from 'pg';
+import { DELIVERY_CHANNEL } from './channels.js';
+
+/**
+ * Makes one delivery due now, whatever its status, unless a worker holds it. Returns the
+ * row's state: null when it is not the account's.
+ */
+export async function redeliverOne(
+  pool: pg.Pool,
+  accountId: string,
+  deliveryId: string,
+): Promise<{ queued: boolean; inFlight: boolean } | null> {
+  const { rows } = await pool.query<{ queued: boolean; in_flight: boolean }>(
+    `with target as (
+       select id, (status = 'pending' and leased_by is not null and run_at > now()) as in_flight
+         from delivery where id = $2 and account_id = $1
+     ), upd as (
+       update delivery d set status = 'pending', run_at = now(), leased_by = null, updated_at = now()
+         from target t where d.id = t.id and not t.in_flight
+       returning d.id
+     ), wake as (select pg_notify('${DELIVERY_CHANNEL}', '') from upd)
+     select exists(select 1 from upd) as queued, t.in_flight, (select count(*) from wake) from target t`,
+    [accountId, deliveryId],
+  );
+  const r = rows[0];
+  return r ? { queued: r.queued, inFlight: r.in_flight } : null;
+}
+
+/** Requeues an endpoint's failed deliveries created in [since, until). */
+export async function redeliverFailed(
+  pool: pg.Pool,
+  p: { accountId: string; endpointId: string; since: Date; until: Date },
+): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `with upd as (
+       update delivery set status = 'pending', run_at = now(), leased_by = null, updated_at = now()
+        where account_id = $1 and endpoint_id = $2 and status = 'failed' and created_at >= $3 and created_at < $4
+       returning id
+     ), wake as (select pg_notify('${DELIVERY_CHANNEL}', '') from (select 1 from upd limit 1) x)
+     select (select count(*) from upd)::int as n, (select count(*) from wake)`,
+    [p.accountId, p.endpointId, p.since, p.until],
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -1,0 +1,15 @@
+import type { Core } from './core/index.js';
+
+/**
+ * On an empty database, a demo account with one device per channel, so that a newcomer
+ * can add a webhook and send a test right after `npm start`. Returns the API key (shown
+ * once), or null when the database already had accounts.
+ */
+export async function seedDemo(core: Core): Promise<{ accountId: string; apiKey: string } | null> {
+  if ((await core.accounts.count()) > 0) return null;
+  const { account, apiKey } = await core.accounts.create({ name: 'Demo account' });
+  await core.devices.register(account.id, { channel: 'whatsapp', name: 'Support line', identifier: '6281234567890', inboundHandler: 'webhook' });
+  await core.devices.register(account.id, { channel: 'telegram', name: 'Helpdesk bot', identifier: 'kirisan_helpdesk_bot', inboundHandler: 'webhook' });
+  await core.devices.register(account.id, { channel: 'waba', name: 'Sales (WABA)', identifier: '6281298765432', inboundHandler: 'autoreply' });
+  return { accountId: account.id, apiKey };
+}

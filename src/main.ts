@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config.js';
+import { seedDemo } from './demo.js';
+import { startGateway } from './gateway.js';
+import { createLogger } from './log.js';
+
+/** `npm start`: validates the configuration, starts the gateway, stops it cleanly on a signal. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel);
+  const gateway = await startGateway(config, { logger: log });
+  const demo = await seedDemo(gateway.core);
+  if (demo) {
+    // Printed once, on the first start only: the key is stored hashed and cannot be shown again.
+    process.stdout.write(
+      [
+        '',
+        'A demo account was created with one device per channel.',
+        `  Account id: ${demo.accountId}`,
+        `  API key:    ${demo.apiKey}   (shown once: keep it)`,
+        gateway.url ? `  API:        ${gateway.url}/graphql` : '',
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+  if (gateway.url) log.info(`Kirisan webhook gateway ready at ${gateway.url}/graphql`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    gateway.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error({ err: e }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`The gateway could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (e instanceof Error && e.cause) process.stderr.write(`  cause: ${String(e.cause)}\n`);
+  process.exit(1);
+});
