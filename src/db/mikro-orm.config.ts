@@ -19,6 +19,7 @@ export function ormConfig(clientUrl: string, poolMax = 10) {
       emit: 'ts',
       transactional: true,
       allOrNothing: true,
+      silent: true,
     },
     debug: false,
     allowGlobalContext: false,

@@ -157,17 +157,31 @@ export const submissionSchema = z
 
 // ---- message_status -----------------------------------------------------------------
 
-export const messageStatusSchema = z.strictObject({
-  recipient: required,
-  message_id: wamid,
-  status: z.enum(['sent', 'delivered', 'read', 'failed']),
-  metadata: z
-    .strictObject({
-      // Extra Cloud API keys (error_data, href) are dropped: the body promises code, title, message.
-      errors: z.array(z.object({ code: z.int(), title: text, message: text })).optional(),
-    })
-    .optional(),
-});
+const receiptStatus = z.enum(['sent', 'delivered', 'read', 'failed']);
+
+export const messageStatusSchema = z
+  .strictObject({
+    recipient: required,
+    message_id: wamid,
+    status: receiptStatus,
+    metadata: z
+      .strictObject({
+        // The gateway fills these from the top level; a platform that repeats them must agree.
+        message_id: wamid.optional(),
+        status: receiptStatus.optional(),
+        // Extra Cloud API keys (error_data, href) are dropped: the body promises code, title, message.
+        errors: z.array(z.object({ code: z.int(), title: text, message: text })).optional(),
+      })
+      .optional(),
+  })
+  .refine((d) => d.metadata?.message_id === undefined || d.metadata.message_id === d.message_id, {
+    path: ['metadata', 'message_id'],
+    error: 'must equal message_id',
+  })
+  .refine((d) => d.metadata?.status === undefined || d.metadata.status === d.status, {
+    path: ['metadata', 'status'],
+    error: 'must equal status',
+  });
 
 export type IncomingMessageData = z.output<(typeof incomingMessageSchemas)[Channel]>;
 export type SubmissionData = z.output<typeof submissionSchema>;

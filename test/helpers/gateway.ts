@@ -1,0 +1,104 @@
+import { loadConfig, type Config, type Env } from '../../src/config.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { createListener, type Listener } from '../../src/db/listener.js';
+import { createCore, type Core } from '../../src/core/index.js';
+import { createSender } from '../../src/core/dispatch/sender.js';
+import { startWorker, type Worker } from '../../src/core/dispatch/worker.js';
+import { createAttemptFeed, type AttemptFeed } from '../../src/core/logs/feed.js';
+import type { Resolver } from '../../src/core/security/urlGuard.js';
+import { createTestDatabase } from './db.js';
+
+/** Settings for tests: private targets allowed (receivers are on 127.0.0.1), short timers. */
+export function testConfig(env: Partial<Record<keyof Env, string>> = {}): Config {
+  return loadConfig({
+    ALLOW_PRIVATE_TARGETS: 'true',
+    RETRY_SCHEDULE: '200ms,400ms',
+    RETRY_JITTER: '0',
+    WORKER_POLL_MS: '100',
+    DELIVERY_TIMEOUT_MS: '2000',
+    TEST_TIMEOUT_MS: '2000',
+    LEASE_MARGIN_MS: '1000',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+}
+
+/**
+ * Fake DNS for outside-world names (tests never query real DNS): *.example.com is public,
+ * internal.example.com resolves to a private address; everything else does not exist.
+ */
+export const fakeResolver: Resolver = async (host) => {
+  if (host === 'internal.example.com') return [{ address: '10.1.2.3', family: 4 }];
+  if (host.endsWith('example.com')) return [{ address: '93.184.215.14', family: 4 }];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+};
+
+export interface TestGateway {
+  core: Core;
+  db: Database;
+  config: Config;
+  listener: Listener;
+  feed: AttemptFeed;
+  url: string;
+  startWorker(overrides?: Partial<Config['delivery']>): Worker;
+  close(): Promise<void>;
+}
+
+/** A core on its own fresh database; workers start only when a test asks for one. */
+export async function startTestGateway(env: Partial<Record<keyof Env, string>> = {}, opts: { url?: string } = {}): Promise<TestGateway> {
+  const config = testConfig(env);
+  const fresh = opts.url ? null : await createTestDatabase();
+  const url = opts.url ?? fresh!.url;
+  const db = await openDatabase(url, { poolMax: 6, migrate: false });
+  const listener = createListener(url);
+  const core = createCore({ db, config, resolve: fakeResolver });
+  const feed = createAttemptFeed({ pool: db.pool, listener });
+  await listener.ready();
+  const workers: Array<{ worker: Worker; close: () => Promise<void> }> = [];
+  return {
+    core,
+    db,
+    config,
+    listener,
+    feed,
+    url,
+    startWorker(overrides = {}) {
+      const settings = { ...config.delivery, ...overrides };
+      const sender = createSender({ targets: core.ctx.targets, connectionsPerOrigin: settings.endpointConcurrency, responseBodyLimit: settings.responseBodyLimit });
+      const worker = startWorker({ pool: db.pool, listener, sender, settings, events: core.events });
+      workers.push({ worker, close: () => sender.close() });
+      return worker;
+    },
+    async close() {
+      for (const w of workers) {
+        await w.worker.stop();
+        await w.close();
+      }
+      feed.close();
+      await core.close();
+      await listener.close();
+      await db.close();
+      await fresh?.drop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** An account with one device per channel, all handling inbound messages by Webhook. */
+export async function seedAccount(core: Core, name = 'Acme') {
+  const { account, apiKey } = await core.accounts.create({ name });
+  const wa = await core.devices.register(account.id, { channel: 'whatsapp', name: 'Support line', identifier: '6281234567890', inboundHandler: 'webhook' });
+  const tg = await core.devices.register(account.id, { channel: 'telegram', name: 'Helpdesk bot', identifier: 'acme_help_bot', inboundHandler: 'webhook' });
+  const waba = await core.devices.register(account.id, { channel: 'waba', name: 'Sales', identifier: '6281298765432', inboundHandler: 'webhook' });
+  return { accountId: account.id, apiKey, wa, tg, waba };
+}
