@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const gateway = await startGateway(config, { logger: log });
-  const demo = await seedDemo(gateway.core);
+  // Only the process that serves the API seeds (so that worker-only processes never race it).
+  const demo = config.roles.includes('api') ? await seedDemo(gateway.core) : null;
   if (demo) {
     // Printed once, on the first start only: the key is stored hashed and cannot be shown again.
     process.stdout.write(

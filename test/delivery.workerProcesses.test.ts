@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { startGatewayProcess } from './helpers/processes.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { publishedData } from './helpers/samples.js';
+
+let gw: TestGateway;
+let rx: Receiver;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
+
+const workerEnv = () => ({
+  DATABASE_URL: gw.url,
+  ROLES: 'workers',
+  ALLOW_PRIVATE_TARGETS: 'true',
+  DELIVERY_TIMEOUT_MS: '2000',
+  LEASE_MARGIN_MS: '500',
+  WORKER_POLL_MS: '100',
+  RETRY_SCHEDULE: '200ms',
+});
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  rx = await startReceiver();
+  acct = await seedAccount(gw.core);
+  const saved = await gw.core.webhooks.save(acct.accountId, { name: 'CRM', url: `${rx.url}/hook`, deviceIds: [acct.wa.id], events: ['submission'] });
+  const [target] = await gw.core.tests.targets(acct.accountId, { webhookId: saved.webhookId });
+  expect((await gw.core.tests.send(acct.accountId, target!.id)).success).toBe(true);
+});
+afterAll(async () => {
+  await gw.close();
+  await rx.close();
+});
+
+const publish = () => gw.core.dispatch.publish(acct.accountId, { deviceToken: acct.wa.token, event: 'submission', data: publishedData('submission', acct.wa) });
+const live = () => rx.received.filter((r) => r.headers['user-agent'] === 'Kirisan-Webhook/1.0');
+
+describe('worker processes sharing one database', () => {
+  it('a worker killed mid-delivery: the delivery is sent again by another worker once the lease ends', async () => {
+    let hung = false;
+    rx.respondWith((req, res) => {
+      if (req.headers['user-agent'] === 'Kirisan-Webhook/1.0' && !hung) {
+        hung = true; // hold the first live POST open: the worker dies while waiting for it
+        return;
+      }
+      res.writeHead(200).end('ok');
+    });
+    const doomed = await startGatewayProcess(workerEnv());
+    const before = live().length;
+    await publish();
+    await eventually(() => live().length === before + 1, 10_000, 'the first POST');
+    doomed.child.kill('SIGKILL');
+    await new Promise((r) => doomed.child.once('exit', r));
+    const claimedAt = Date.now();
+
+    const survivor = await startGatewayProcess(workerEnv());
+    try {
+      await eventually(() => live().length === before + 2, 10_000, 'the redelivery');
+      // not before the 2.5 s lease (2 s timeout + 0.5 s margin) of the dead worker ended
+      expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(2000);
+      const [first, second] = live().slice(before);
+      expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+      expect(second!.body.replace(/"timestamp":\d+/, '')).toBe(first!.body.replace(/"timestamp":\d+/, ''));
+      const attempts = await eventually(async () => {
+        const page = await gw.core.logs.list(acct.accountId, { filter: { test: false } });
+        return page.items.length ? page.items : undefined;
+      });
+      // The dead worker never recorded its attempt; the survivor's is the delivery's second.
+      expect(attempts.map((a) => [a.attemptNumber, a.outcome])).toEqual([[2, 'success']]);
+    } finally {
+      await survivor.stop();
+    }
+  });
+
+  it('two worker processes deliver N events exactly once each', async () => {
+    rx.respondWith((_req, res) => res.writeHead(200).end('ok'));
+    const a = await startGatewayProcess(workerEnv());
+    const b = await startGatewayProcess(workerEnv());
+    try {
+      const before = live().length;
+      const N = 300;
+      for (let i = 0; i < N; i++) await publish();
+      await eventually(() => live().length >= before + N, 20_000, `${N} deliveries`);
+      await new Promise((r) => setTimeout(r, 500)); // a duplicate would show up within this
+      const ids = live().slice(before).map((r) => String(r.headers['webhook-id']));
+      expect(ids).toHaveLength(N);
+      expect(new Set(ids).size).toBe(N);
+      const { rows } = await gw.db.pool.query(`select status, count(*)::int as n from delivery group by status`);
+      expect(rows).toEqual([{ status: 'succeeded', n: N + 1 }]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});

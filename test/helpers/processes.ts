@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * A real gateway process (`node dist/src/main.js`, as `npm start` runs it) with the given
+ * environment. Resolves once it logged `readyMessage`.
+ */
+export async function startGatewayProcess(env: Record<string, string>, readyMessage = 'delivery worker started'): Promise<{ child: ChildProcess; output: () => string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`gateway process not ready in 20 s:\n${out}`)), 20_000);
+    const check = () => {
+      if (out.includes(readyMessage)) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`gateway process exited (${code}):\n${out}`));
+    });
+  });
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
