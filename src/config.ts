@@ -13,8 +13,8 @@ const ms = (fallback: number) => z.coerce.number({ message: 'use a whole number 
 
 const durationList = z
   .string()
-  .regex(/^\s*\d+(ms|s|m|h)?(\s*,\s*\d+(ms|s|m|h)?)*\s*$/, 'use a comma-separated list such as 5s,5m,30m,2h')
-  .transform((v) => v.split(',').map((part) => parseDuration(part.trim())));
+  .regex(/^\s*(none|\d+(ms|s|m|h)?(\s*,\s*\d+(ms|s|m|h)?)*)\s*$/, 'use a comma-separated list such as 5s,5m,30m,2h, or none')
+  .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((part) => parseDuration(part.trim()))));
 
 const ROLES = ['api', 'workers', 'bot'] as const;
 export type Role = (typeof ROLES)[number];

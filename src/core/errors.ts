@@ -32,7 +32,7 @@ export const invalid = (field: string, reason: string): CoreError =>
 
 /** Never says whether the thing exists in another account. */
 export const notFound = (what: string, field?: string): CoreError =>
-  new CoreError('NOT_FOUND', `${what} not found`, field);
+  new CoreError('NOT_FOUND', `${what} not found in this account`, field);
 
 export const isCoreError = (e: unknown): e is CoreError => e instanceof CoreError;
 

@@ -39,7 +39,7 @@ export async function createAccount(ctx: CoreContext, input: { name: string }): 
 
 export async function getAccount(ctx: CoreContext, accountId: string): Promise<AccountView> {
   const account = await ctx.db.orm.em.fork().findOne(Account, { id: accountId });
-  if (!account) throw notFound('account');
+  if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   return { id: account.id, name: account.name };
 }
 
@@ -47,7 +47,7 @@ export async function createApiKey(ctx: CoreContext, accountId: string, input: {
   const label = parseInput(labelSchema, input.label, 'label');
   const em = ctx.db.orm.em.fork();
   const account = await em.findOne(Account, { id: accountId });
-  if (!account) throw notFound('account');
+  if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   const minted = newApiKey();
   const row = em.create(ApiKey, { account, label, prefix: minted.prefix, keyHash: minted.hash, createdAt: ctx.now() });
   await em.flush();

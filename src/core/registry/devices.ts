@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { Account, Device } from '../../db/entities/index.js';
 import type { CoreContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { CoreError, notFound } from '../errors.js';
 import { CHANNELS, INBOUND_HANDLERS, type Channel, type InboundHandler } from '../terms.js';
 import { parseInput } from '../validate.js';
 import { uuidOrNull } from './accounts.js';
@@ -52,7 +52,7 @@ export async function registerDevice(ctx: CoreContext, accountId: string, input:
   const identifier = parseIdentifier(parsed.channel, parsed.identifier);
   const em = ctx.db.orm.em.fork();
   const account = await em.findOne(Account, { id: accountId });
-  if (!account) throw notFound('account');
+  if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   const device = em.create(Device, {
     account,
     channel: parsed.channel,

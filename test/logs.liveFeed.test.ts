@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttemptView } from '../src/core/logs/attempts.js';
+import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { startGatewayProcess } from './helpers/processes.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { publishedData } from './helpers/samples.js';
+
+let gw: TestGateway;
+let rx: Receiver;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
+let other: Awaited<ReturnType<typeof seedAccount>>;
+
+async function activate(accountId: string, deviceId: string, path: string) {
+  const saved = await gw.core.webhooks.save(accountId, { name: path, url: `${rx.url}${path}`, deviceIds: [deviceId], events: ['submission'] });
+  const [target] = await gw.core.tests.targets(accountId, { webhookId: saved.webhookId });
+  expect((await gw.core.tests.send(accountId, target!.id)).success).toBe(true);
+}
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  const tested = new Set<string>();
+  rx = await startReceiver((req, res) => {
+    const first = !tested.has(req.path);
+    tested.add(req.path);
+    res.writeHead(req.path.endsWith('/fail') && !first ? 503 : 200).end();
+  });
+  acct = await seedAccount(gw.core, 'Acme');
+  other = await seedAccount(gw.core, 'Other');
+  await activate(acct.accountId, acct.wa.id, '/acme/ok');
+  await activate(acct.accountId, acct.tg.id, '/acme/fail');
+  await activate(other.accountId, other.tg.id, '/other/fail');
+});
+afterAll(async () => {
+  await gw.close();
+  await rx.close();
+});
+
+describe('the live log feed', () => {
+  it('a subscriber gets exactly the matching attempts made by another gateway process, and nothing of another account', async () => {
+    const got: Array<{ a: AttemptView; at: number }> = [];
+    const all: AttemptView[] = [];
+    const offFailed = gw.feed.subscribe(acct.accountId, { statuses: ['failed'] }, (a) => got.push({ a, at: Date.now() }));
+    const offAll = gw.feed.subscribe(acct.accountId, null, (a) => all.push(a));
+    const worker = await startGatewayProcess({
+      DATABASE_URL: gw.url,
+      ROLES: 'workers',
+      ALLOW_PRIVATE_TARGETS: 'true',
+      RETRY_SCHEDULE: 'none',
+      WORKER_POLL_MS: '100',
+    });
+    try {
+      const publish = (accountId: string, device: typeof acct.wa) =>
+        gw.core.dispatch.publish(accountId, { deviceToken: device.token, event: 'submission', data: publishedData('submission', device) });
+      for (let i = 0; i < 3; i++) {
+        await publish(acct.accountId, acct.wa);
+        await publish(acct.accountId, acct.tg);
+        await publish(other.accountId, other.tg);
+      }
+      await eventually(() => all.length === 6, 10_000, 'six attempts of the account');
+      await new Promise((r) => setTimeout(r, 300)); // anything extra would arrive within this
+      expect(all).toHaveLength(6);
+      expect(got.map((g) => g.a.url)).toEqual(Array(3).fill(`${rx.url}/acme/fail`));
+      expect(got.every((g) => g.a.outcome === 'failed' && g.a.httpCode === 503 && g.a.diagnosis?.code === 'overloaded')).toBe(true);
+      // pushed promptly after the attempt was recorded (start + duration ≈ commit); 100 ms is the
+      // target, the bound leaves room for a loaded 2-core CI machine
+      for (const g of got) expect(g.at - (g.a.startedAt.getTime() + g.a.durationMs)).toBeLessThan(150);
+    } finally {
+      offFailed();
+      offAll();
+      await worker.stop();
+    }
+  });
+
+  it('test attempts are published on the feed too', async () => {
+    const seen: AttemptView[] = [];
+    const off = gw.feed.subscribe(acct.accountId, { test: true }, (a) => seen.push(a));
+    try {
+      const [target] = await gw.core.tests.targets(acct.accountId);
+      const r = await gw.core.tests.send(acct.accountId, target!.id);
+      await eventually(() => seen.length === 1, 5_000, 'the test attempt');
+      expect(seen[0]!.id).toBe(r.attemptId);
+    } finally {
+      off();
+    }
+  });
+});

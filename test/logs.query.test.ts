@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttemptView } from '../src/core/logs/attempts.js';
+import type { AttemptFilter } from '../src/core/logs/filter.js';
+import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { publishedData } from './helpers/samples.js';
+
+let gw: TestGateway;
+let rx: Receiver;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
+let all: AttemptView[];
+
+async function activate(name: string, path: string, deviceIds: string[], events: Array<'submission' | 'incoming_message'>) {
+  const saved = await gw.core.webhooks.save(acct.accountId, { name, url: `${rx.url}${path}`, deviceIds, events });
+  const [target] = await gw.core.tests.targets(acct.accountId, { webhookId: saved.webhookId });
+  expect((await gw.core.tests.send(acct.accountId, target!.id)).success).toBe(true);
+  return saved;
+}
+
+async function pageAll(filter: AttemptFilter, first: number): Promise<AttemptView[]> {
+  const rows: AttemptView[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page = await gw.core.logs.list(acct.accountId, { filter, first, after });
+    rows.push(...page.items);
+    if (!page.hasNextPage) return rows;
+    after = page.endCursor;
+  }
+}
+
+beforeAll(async () => {
+  gw = await startTestGateway({ RETRY_SCHEDULE: 'none' });
+  const tested = new Set<string>();
+  rx = await startReceiver((req, res) => {
+    const first = !tested.has(req.path);
+    tested.add(req.path);
+    res.writeHead(req.path === '/fail' && !first ? 500 : 200).end('done');
+  });
+  acct = await seedAccount(gw.core);
+  await activate('Orders', '/ok', [acct.wa.id], ['submission', 'incoming_message']);
+  await activate('Alerts', '/fail', [acct.tg.id], ['submission']);
+  gw.startWorker();
+  const publish = (device: typeof acct.wa, event: 'submission' | 'incoming_message') =>
+    gw.core.dispatch.publish(acct.accountId, { deviceToken: device.token, event, data: publishedData(event, device) });
+  for (let i = 0; i < 5; i++) await publish(acct.wa, 'submission');
+  for (let i = 0; i < 3; i++) await publish(acct.tg, 'submission');
+  for (let i = 0; i < 2; i++) await publish(acct.wa, 'incoming_message');
+  all = await eventually(async () => {
+    const page = await gw.core.logs.list(acct.accountId, { first: 100 });
+    return page.items.length === 2 + 10 ? page.items : undefined;
+  }, 15_000, '12 attempts');
+});
+afterAll(async () => {
+  await gw.close();
+  await rx.close();
+});
+
+describe('Webhooks → Logs', () => {
+  it('lists every POST, live and test, newest first', () => {
+    expect(all.filter((a) => a.test)).toHaveLength(2);
+    expect(all.filter((a) => !a.test)).toHaveLength(10);
+    const keys = all.map((a) => [a.startedAt.getTime(), Number(a.id)]);
+    const sorted = [...keys].sort((x, y) => y[0]! - x[0]! || y[1]! - x[1]!);
+    expect(keys).toEqual(sorted);
+  });
+
+  it('All statuses → Failed shows only failed rows', async () => {
+    const failed = await pageAll({ statuses: ['failed'] }, 50);
+    expect(failed).toHaveLength(3);
+    expect(failed.every((a) => a.outcome === 'failed' && a.webhookName === 'Alerts' && a.httpCode === 500)).toBe(true);
+  });
+
+  const filters: Array<[string, () => AttemptFilter, number]> = [
+    ['event: incoming message', () => ({ events: ['incoming_message'] }), 2],
+    ['event: submission', () => ({ events: ['submission'] }), 10],
+    ['channel: Telegram', () => ({ channels: ['telegram'] }), 4],
+    ['channel: Email (never has rows)', () => ({ channels: ['email'] }), 0],
+    ['device: the WhatsApp line', () => ({ deviceId: acct.wa.id }), 8],
+    ['device-id prefix search by token', () => ({ deviceSearch: acct.tg.token.slice(0, 10) }), 4],
+    ['device-id prefix search by number', () => ({ deviceSearch: '+62812345' }), 8],
+    ['status success and test only', () => ({ statuses: ['success'], test: true }), 2],
+    ['a time range in the future', () => ({ from: new Date(Date.now() + 3_600_000) }), 0],
+  ];
+
+  it.each(filters)('filter %s', async (_what, filter, expected) => {
+    const rows = await pageAll(filter(), 3);
+    expect(rows).toHaveLength(expected);
+  });
+
+  it('keyset pages of 5 walk every row once, in order', async () => {
+    const paged = await pageAll({}, 5);
+    expect(paged.map((a) => a.id)).toEqual(all.map((a) => a.id));
+  });
+
+  it('changing a filter restarts from the first page: a cursor does not carry over', async () => {
+    const page = await gw.core.logs.list(acct.accountId, { first: 2 });
+    await expect(gw.core.logs.list(acct.accountId, { first: 2, after: page.endCursor, filter: { statuses: ['failed'] } })).rejects.toMatchObject({ code: 'BAD_CURSOR' });
+  });
+
+  it('the detail of a failed row has the HTTP code, duration, device, error and diagnosis', async () => {
+    const failed = all.find((a) => a.outcome === 'failed')!;
+    const detail = await gw.core.logs.get(acct.accountId, failed.id);
+    expect(detail).toMatchObject({
+      webhookName: 'Alerts',
+      eventName: 'submission',
+      channel: 'telegram',
+      httpCode: 500,
+      responseBody: 'done',
+      device: { name: 'Helpdesk bot', identifier: 'acme_help_bot' },
+    });
+    expect(detail.durationMs).toBeGreaterThanOrEqual(0);
+    expect(detail.errorText).toContain('500');
+    expect(detail.diagnosis).toMatchObject({ code: 'server_error' });
+  });
+
+  it("another account sees none of these rows", async () => {
+    const other = await seedAccount(gw.core, 'Other');
+    expect((await gw.core.logs.list(other.accountId)).items).toHaveLength(0);
+    await expect(gw.core.logs.get(other.accountId, all[0]!.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
