@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { publishedData } from './helpers/samples.js';
+
+let gw: TestGateway;
+let healthy: Receiver;
+let stuck: Receiver;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
+
+beforeAll(async () => {
+  gw = await startTestGateway({ DELIVERY_TIMEOUT_MS: '5000', RETRY_SCHEDULE: 'none' });
+  healthy = await startReceiver();
+  let testedStuck = false;
+  stuck = await startReceiver((_req, res) => {
+    if (!testedStuck) {
+      testedStuck = true;
+      res.writeHead(200).end();
+    } // afterwards: never answers
+  });
+  acct = await seedAccount(gw.core);
+  for (const [rx, device] of [[healthy, acct.wa], [stuck, acct.tg]] as const) {
+    const saved = await gw.core.webhooks.save(acct.accountId, { name: rx.url, url: `${rx.url}/hook`, deviceIds: [device.id], events: ['submission'] });
+    const [target] = await gw.core.tests.targets(acct.accountId, { webhookId: saved.webhookId });
+    expect((await gw.core.tests.send(acct.accountId, target!.id)).success).toBe(true);
+  }
+});
+afterAll(async () => {
+  await gw.close();
+  await healthy.close();
+  await stuck.close();
+});
+
+describe('one slow endpoint does not hold up the others', () => {
+  it('with an endpoint hanging on every slot it may use, a healthy endpoint still gets its events at once', async () => {
+    // 4 slots per endpoint, 6 in all: the stuck endpoint can take 4, never the healthy one's.
+    gw.startWorker({ concurrency: 6, endpointConcurrency: 4 });
+    const publish = (device: typeof acct.wa) =>
+      gw.core.dispatch.publish(acct.accountId, { deviceToken: device.token, event: 'submission', data: publishedData('submission', device) });
+    for (let i = 0; i < 10; i++) await publish(acct.tg);
+    await stuck.waitFor(1 + 4);
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) await publish(acct.wa);
+    await healthy.waitFor(1 + 20, 3_000);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    // the stuck endpoint never had more than its 4 slots
+    expect(stuck.received.length).toBe(1 + 4);
+  });
+
+  it('the stuck deliveries time out as failed attempts while the rest wait their turn', async () => {
+    const attempts = await eventually(async () => {
+      const page = await gw.core.logs.list(acct.accountId, { filter: { statuses: ['failed'] } });
+      return page.items.length >= 4 ? page.items : undefined;
+    }, 10_000, 'four timeouts');
+    expect(attempts.every((a) => a.errorCode === 'timeout' && a.httpCode === null)).toBe(true);
+  });
+});
