@@ -93,7 +93,13 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
           });
       });
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.port, config.host, resolve));
-      cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      cleanup.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      );
       const { port } = server.address() as AddressInfo;
       baseUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
       log.info({ url: baseUrl }, 'HTTP server listening');

@@ -65,9 +65,7 @@ export async function redeliverFailed(
   if (!(input.since instanceof Date) || Number.isNaN(input.since.getTime())) throw invalid('since', 'must be a date');
   if (!(until instanceof Date) || Number.isNaN(until.getTime())) throw invalid('until', 'must be a date');
   if (input.since >= until) throw invalid('since', 'must be before until');
-  const endpointId = uuidOrNull(input.endpointId);
-  const owned = await ctx.db.pool.query('select 1 from endpoint where id = $1 and account_id = $2', [endpointId, accountId]);
-  if (!owned.rowCount) throw notFound('endpoint', 'endpointId');
-  const queued = await requeueFailed(ctx.db.pool, { accountId, endpointId, since: input.since, until });
+  const queued = await requeueFailed(ctx.db.pool, { accountId, endpointId: uuidOrNull(input.endpointId), since: input.since, until });
+  if (queued === null) throw notFound('endpoint', 'endpointId');
   return { queued };
 }

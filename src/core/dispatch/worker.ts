@@ -138,15 +138,23 @@ export function startWorker(deps: WorkerDeps): Worker {
   function flush(): void {
     if (flushing) return;
     flushing = (async () => {
+      let backoffMs = 100;
       while (results.length) {
         const batch = results.splice(0, RECORD_BATCH);
         try {
           await recordAttempts(deps.pool, id, batch.map((b) => b.attempt), batch.map((b) => b.outcome));
           deps.events.safeEmit('dispatch:attempts', { attempts: batch.map((b) => b.attempt) });
+          backoffMs = 100;
         } catch (e) {
-          // Unrecorded results are lost; their leases end and the deliveries are sent again
-          // (at-least-once), which is why receivers get a stable webhook-id to dedupe on.
           reportError(e);
+          // While stopping, give up: the leases end and the deliveries are sent again
+          // (at-least-once, same webhook-id). Otherwise keep the results and try again; a
+          // late write still logs a POST that really happened, and the lease guard keeps a
+          // delivery another worker took over from being overwritten.
+          if (stopping) continue;
+          results.unshift(...batch);
+          await new Promise((r) => setTimeout(r, backoffMs));
+          backoffMs = Math.min(backoffMs * 2, 5_000);
         }
       }
     })().finally(() => {

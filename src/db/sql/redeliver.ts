@@ -26,19 +26,20 @@ export async function redeliverOne(
   return r ? { queued: r.queued, inFlight: r.in_flight } : null;
 }
 
-/** Requeues an endpoint's failed deliveries created in [since, until). */
+/** Requeues an endpoint's failed deliveries created in [since, until); null when the endpoint is not the account's. */
 export async function redeliverFailed(
   pool: pg.Pool,
   p: { accountId: string; endpointId: string; since: Date; until: Date },
-): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(
-    `with upd as (
+): Promise<number | null> {
+  const { rows } = await pool.query<{ n: number; owned: boolean }>(
+    `with owned as (select 1 from endpoint where id = $2 and account_id = $1), upd as (
        update delivery set status = 'pending', run_at = now(), leased_by = null, updated_at = now()
         where account_id = $1 and endpoint_id = $2 and status = 'failed' and created_at >= $3 and created_at < $4
+          and exists (select 1 from owned)
        returning id
      ), wake as (select pg_notify('${DELIVERY_CHANNEL}', '') from (select 1 from upd limit 1) x)
-     select (select count(*) from upd)::int as n, (select count(*) from wake)`,
+     select (select count(*) from upd)::int as n, exists (select 1 from owned) as owned, (select count(*) from wake)`,
     [p.accountId, p.endpointId, p.since, p.until],
   );
-  return rows[0]?.n ?? 0;
+  return rows[0]?.owned ? rows[0].n : null;
 }
