@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import type { CoreContext } from './context.js';
 import { createSender } from './dispatch/sender.js';
 import { publishEvent, redeliver, redeliverFailed } from './dispatch/publish.js';
+import { troubleshoot } from './diagnose/troubleshoot.js';
 import { getAttempt, listAttempts } from './logs/attempts.js';
 import { GatewayEvents } from './observe.js';
 import { authenticate, countAccounts, createAccount, createApiKey, getAccount, listApiKeys, revokeApiKey } from './registry/accounts.js';
@@ -86,6 +87,9 @@ export function createCore(deps: CoreDeps) {
     logs: {
       list: bind(ctx, listAttempts),
       get: bind(ctx, getAttempt),
+    },
+    diagnose: {
+      troubleshoot: bind(ctx, troubleshoot),
     },
     close: () => ctx.sender.close(),
   };

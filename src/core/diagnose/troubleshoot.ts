@@ -1,0 +1,119 @@
+import { latestOutcomes } from '../../db/sql/recentAttempts.js';
+import type { CoreContext } from '../context.js';
+import { invalid } from '../errors.js';
+import { eventLabel, eventTypeOf, inboundHandlerLabel, isSubscribedEvent } from '../events/index.js';
+import { getDevice, type DeviceView } from '../registry/devices.js';
+import { getEndpoint, type EndpointView } from '../registry/webhooks.js';
+import { inspectTarget } from '../security/urlGuard.js';
+import type { SubscribedEvent } from '../terms.js';
+import { diagnose } from './diagnose.js';
+
+/** One line of the guide's symptom checklists, checked against the real configuration. */
+export interface TroubleshootCheck {
+  /** Stable key: endpoint_active, url_https, url_public, device_linked, device_handler, event_checked, recent_attempts. */
+  check: string;
+  passed: boolean;
+  /** What was found, in a sentence. */
+  detail: string;
+  /** What to do, in the guide's words; null when passed. */
+  fix: string | null;
+}
+
+export interface TroubleshootReport {
+  endpoint: EndpointView;
+  device: DeviceView | null;
+  checks: TroubleshootCheck[];
+  /** True when every check passed. */
+  healthy: boolean;
+}
+
+const pass = (check: string, detail: string): TroubleshootCheck => ({ check, passed: true, detail, fix: null });
+const fail = (check: string, detail: string, fix: string): TroubleshootCheck => ({ check, passed: false, detail, fix });
+
+/**
+ * "Why do live events not arrive?" Walks the guide's checklists (Status stays Pending test;
+ * Test succeeds but live messages never arrive; Incoming Message never fires; Submission
+ * never fires; timeout or connection error) for an endpoint, optionally one device and one
+ * event, and reports each check with the fix.
+ */
+export async function troubleshoot(
+  ctx: CoreContext,
+  accountId: string,
+  input: { endpointId: string; deviceId?: string | null; event?: SubscribedEvent | string | null },
+): Promise<TroubleshootReport> {
+  if (input.event != null && !isSubscribedEvent(input.event)) throw invalid('event', 'must be one of incoming_message, submission, submission.completed, message_status');
+  const endpoint = await getEndpoint(ctx, accountId, input.endpointId);
+  const device = input.deviceId ? await getDevice(ctx, accountId, input.deviceId) : null;
+  const event = (input.event ?? null) as SubscribedEvent | null;
+  const checks: TroubleshootCheck[] = [];
+
+  checks.push(
+    endpoint.status === 'active'
+      ? pass('endpoint_active', 'The endpoint is Active.')
+      : fail('endpoint_active', 'The endpoint is Pending test: only Active endpoints receive live traffic.', 'Open Webhooks → Test and send a test — your URL must return 200 or 201.'),
+  );
+
+  const url = new URL(endpoint.url);
+  checks.push(
+    url.protocol === 'https:'
+      ? pass('url_https', 'The URL uses HTTPS.')
+      : fail('url_https', 'The URL uses plain http://.', 'Confirm the URL is HTTPS and reachable from the public internet.'),
+  );
+  const reach = await inspectTarget(url, { ...ctx.targets, allowPrivate: false });
+  checks.push(
+    reach.status === 'refused'
+      ? fail('url_public', reach.error.message, 'Use an address reachable from the public internet (not localhost or a private IP).')
+      : reach.status === 'unresolved'
+        ? fail('url_public', `The host name does not resolve (${reach.code}).`, 'Verify DNS for the host name in the URL.')
+        : pass('url_public', 'The URL points to a public address.'),
+  );
+
+  if (device) {
+    const linked = endpoint.devices.some((d) => d.id === device.id);
+    checks.push(
+      linked
+        ? pass('device_linked', `${device.label} is linked to the endpoint.`)
+        : fail('device_linked', `${device.label} is not linked to this endpoint.`, 'Edit the webhook, switch to the device\'s channel tab and select the device, then Save → test.'),
+    );
+    const wantsIncoming = event ? eventTypeOf(event) === 'incoming_message' : endpoint.events.includes('incoming_message');
+    if (wantsIncoming) {
+      checks.push(
+        device.inboundHandler === 'webhook'
+          ? pass('device_handler', 'The device\'s On incoming message handler is Webhook.')
+          : fail(
+              'device_handler',
+              `The device's On incoming message handler is ${inboundHandlerLabel(device.inboundHandler)}, so no incoming message events fire.`,
+              'Open the device edit dialog and set On incoming message → Webhook.',
+            ),
+      );
+    }
+  }
+
+  if (event) {
+    const subscribed = endpoint.events.some((e) => eventTypeOf(e) === eventTypeOf(event));
+    checks.push(
+      subscribed
+        ? pass('event_checked', `${eventLabel(event)} is checked on the endpoint.`)
+        : fail('event_checked', `${eventLabel(event)} is not checked on the endpoint: only checked events fire.`, `Enable ${eventLabel(event)} in the endpoint editor.`),
+    );
+  }
+
+  const latest = await latestOutcomes(ctx.db.pool, accountId, endpoint.id);
+  if (!latest.live) {
+    checks.push(pass('recent_attempts', 'No live attempts yet. If events should have arrived, check the items above, then trigger a real message or use Webhooks → Test.'));
+  } else if (latest.live.outcome === 'success') {
+    checks.push(pass('recent_attempts', 'The latest live attempt succeeded.'));
+  } else {
+    const d = diagnose({ httpCode: latest.live.http_code, errorCode: latest.live.error_code, test: false, hasSecret: endpoint.secretHint !== null });
+    const testPassed = latest.test?.outcome === 'success';
+    checks.push(
+      fail(
+        'recent_attempts',
+        `The latest live attempt failed (${latest.live.failed_recent} of the last 50 live attempts failed): ${d?.cause ?? 'see Webhooks → Logs'}`,
+        `${d?.fix ?? 'Review Webhooks → Logs for the error text.'}${testPassed ? ' Tests succeed, so also check that your handler does not reject live payloads: they carry "production": true.' : ''}`,
+      ),
+    );
+  }
+
+  return { endpoint, device, checks, healthy: checks.every((c) => c.passed) };
+}
