@@ -44,6 +44,18 @@ const schema = z.object({
   LEASE_MARGIN_MS: ms(15_000),
   RESPONSE_BODY_LIMIT: z.coerce.number().int().min(0).max(65_536).default(4096),
   ATTEMPT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  GRAPHQL_SANDBOX: bool.optional(),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5000),
+  TELEGRAM_API_ROOT: z.string().url({ message: 'use the Bot API server address, e.g. https://api.telegram.org' }).default('https://api.telegram.org'),
+  TELEGRAM_BOT_MODE: z.enum(['polling', 'webhook'], { message: 'use polling or webhook' }).default('polling'),
+  TELEGRAM_WEBHOOK_URL: z.string().url({ message: 'use the public https:// address Telegram should post updates to' }).optional(),
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'use 16 to 256 letters, digits, _ or -').optional(),
+  TELEGRAM_WEBHOOK_PORT: z.coerce.number({ message: 'use a TCP port number' }).int().min(0).max(65535).default(8443),
+  LINK_CODE_TTL: durationList.prefault('15m').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 15m')),
+  ALERT_WINDOW: durationList.prefault('10m').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 10m')),
+  ALERT_THRESHOLD: z.coerce.number({ message: 'use a whole number of failures' }).int().min(1).max(1000).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
@@ -84,9 +96,49 @@ export interface Config {
     responseBodyLimit: number;
   };
   attemptRetentionDays: number;
+  graphql: {
+    /** Schema introspection; on unless NODE_ENV=production. */
+    introspection: boolean;
+    /** The Apollo Sandbox landing page at GET /graphql; on unless NODE_ENV=production. */
+    sandbox: boolean;
+    maxDepth: number;
+    /** Cost limit of one operation: one per field, lists multiplied by their page size. */
+    maxComplexity: number;
+  };
+  /** The Telegram admin bot (on when telegramBotToken is set). */
+  bot: {
+    /** Bot API server; tests point it at a fake one on loopback. @default https://api.telegram.org */
+    apiRoot: string;
+    mode: BotMode;
+    /** How long a chat link code stays valid, ms. @default 900_000 */
+    linkCodeTtlMs: number;
+  };
+  /** The alert policy (core/alerts). */
+  alerts: {
+    /** At most one failure message per endpoint per window; later failures are grouped. ms. @default 600_000 */
+    windowMs: number;
+    /** Failures in a row that open an alert. @default 1 */
+    threshold: number;
+  };
   logLevel: string;
   production: boolean;
 }
+
+/**
+ * How Telegram updates reach the bot. Long polling needs nothing but must run in one process
+ * only; webhook mode lets any number of processes serve updates behind one public URL.
+ */
+export type BotMode =
+  | { kind: 'polling' }
+  | {
+      kind: 'webhook';
+      /** Public https:// URL Telegram posts to (set with setWebhook on start). */
+      url: string;
+      /** Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token; other requests are refused. */
+      secretToken: string;
+      /** Port of the bot's own HTTP listener (on HOST); the URL's path is served. */
+      port: number;
+    };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -124,9 +176,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       responseBodyLimit: e.RESPONSE_BODY_LIMIT,
     },
     attemptRetentionDays: e.ATTEMPT_RETENTION_DAYS,
+    graphql: {
+      introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+      sandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV !== 'production',
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    },
+    bot: {
+      apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+      mode: botMode(e),
+      linkCodeTtlMs: e.LINK_CODE_TTL[0]!,
+    },
+    alerts: { windowMs: e.ALERT_WINDOW[0]!, threshold: e.ALERT_THRESHOLD },
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
   };
+}
+
+/** Webhook mode needs its URL and secret; named here because the schema checks fields one by one. */
+function botMode(e: z.output<typeof schema>): BotMode {
+  if (e.TELEGRAM_BOT_MODE === 'polling') return { kind: 'polling' };
+  const missing = [
+    !e.TELEGRAM_WEBHOOK_URL?.startsWith('https://') && '  TELEGRAM_WEBHOOK_URL: webhook mode needs the public https:// address Telegram posts updates to',
+    !e.TELEGRAM_WEBHOOK_SECRET && '  TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret token (16 to 256 letters, digits, _ or -)',
+  ].filter(Boolean);
+  if (missing.length) throw new ConfigError(`Invalid configuration (see .env.example):\n${missing.join('\n')}`);
+  return { kind: 'webhook', url: e.TELEGRAM_WEBHOOK_URL!, secretToken: e.TELEGRAM_WEBHOOK_SECRET!, port: e.TELEGRAM_WEBHOOK_PORT };
 }
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;

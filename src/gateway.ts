@@ -11,6 +11,9 @@ import { startWorker, type Worker } from './core/dispatch/worker.js';
 import { createAttemptFeed, type AttemptFeed } from './core/logs/feed.js';
 import { startRetention } from './core/logs/retention.js';
 import type { Resolver } from './core/security/urlGuard.js';
+import { createEndpointStatusFeed, type EndpointStatusFeed } from './core/registry/endpointStatusFeed.js';
+import { buildGatewaySchema } from './graphql/schema.js';
+import { createGraphQLServer } from './graphql/server.js';
 import { handleHealth } from './http/health.js';
 import type { Logger } from './log.js';
 
@@ -18,6 +21,7 @@ export interface Gateway {
   core: Core;
   db: Database;
   feed: AttemptFeed;
+  endpointStatus: EndpointStatusFeed;
   listener: Listener;
   /** Base URL of the HTTP server, when the api role runs. */
   url: string | null;
@@ -59,6 +63,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     core.events.on('dispatch:error', ({ error }) => log.error({ err: error }, 'delivery worker step failed'));
     const feed = createAttemptFeed({ pool: db.pool, listener, onError: (e) => log.error({ err: e }, 'live log feed failed') });
     cleanup.push(() => feed.close());
+    const endpointStatus = createEndpointStatusFeed(listener, (e) => log.error({ err: e }, 'endpoint status feed failed'));
+    cleanup.push(() => endpointStatus.close());
     await listener.ready();
 
     if (config.roles.includes('workers')) {
@@ -82,16 +88,19 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
 
     let baseUrl: string | null = null;
     if (config.roles.includes('api')) {
+      let graphql: Awaited<ReturnType<typeof createGraphQLServer>> | null = null;
       const server: Server = createServer((req, res) => {
-        handleHealth(db, req, res)
-          .then((handled) => {
-            if (!handled) res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-          })
-          .catch((e: unknown) => {
-            log.error({ err: e }, 'request failed');
-            if (!res.headersSent) res.writeHead(500).end();
-          });
+        (async () => {
+          if (await handleHealth(db, req, res)) return;
+          if (graphql && (await graphql.handle(req, res))) return;
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found: the API is at /graphql"}');
+        })().catch((e: unknown) => {
+          log.error({ err: e }, 'request failed');
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal server error"}');
+        });
       });
+      graphql = await createGraphQLServer({ schema: await buildGatewaySchema(), core, feeds: { attempts: feed, endpointStatus }, config, log, httpServer: server });
+      cleanup.push(() => graphql?.stop());
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.port, config.host, resolve));
       cleanup.push(
         () =>
@@ -102,10 +111,10 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
       );
       const { port } = server.address() as AddressInfo;
       baseUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-      log.info({ url: baseUrl }, 'HTTP server listening');
+      log.info({ url: `${baseUrl}/graphql` }, 'GraphQL API listening (HTTP and WebSocket)');
     }
 
-    return { core, db, feed, listener, url: baseUrl, stop };
+    return { core, db, feed, endpointStatus, listener, url: baseUrl, stop };
   } catch (e) {
     await stop();
     throw e;

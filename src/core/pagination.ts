@@ -8,6 +8,8 @@ import { CoreError, invalid } from './errors.js';
  */
 export interface Page<T> {
   items: T[];
+  /** Cursor of each item (Relay edges). */
+  cursors: string[];
   /** Cursor of the last item, to pass as `after`; null when the page is empty. */
   endCursor: string | null;
   hasNextPage: boolean;
@@ -51,6 +53,6 @@ export function decodeCursor(cursor: string | undefined | null, filter: unknown,
 /** Turns `limit + 1` fetched rows into a page. */
 export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => (string | number)[], filter: unknown): Page<T> {
   const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, hasNextPage: rows.length > limit, endCursor: last ? encodeCursor(keyOf(last), filter) : null };
+  const cursors = items.map((row) => encodeCursor(keyOf(row), filter));
+  return { items, cursors, hasNextPage: rows.length > limit, endCursor: cursors[cursors.length - 1] ?? null };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../../config.js';
-import { DELIVERY_CHANNEL } from '../../db/sql/channels.js';
+import { DELIVERY_CHANNEL, ENDPOINT_CHANNEL } from '../../db/sql/channels.js';
 import { claimDeliveries, type ClaimedDelivery } from '../../db/sql/claimDeliveries.js';
 import type { Listener } from '../../db/listener.js';
 import { recordAttempts, type AttemptInsert, type DeliveryOutcome } from '../../db/sql/recordAttempts.js';
@@ -53,7 +53,9 @@ export function startWorker(deps: WorkerDeps): Worker {
   let slotBound = false;
   let flushing: Promise<void> | null = null;
 
-  const unlisten = deps.listener.on(DELIVERY_CHANNEL, () => wakeup.wake());
+  const unlistenDeliveries = deps.listener.on(DELIVERY_CHANNEL, () => wakeup.wake());
+  // An endpoint that becomes Active again may have deliveries waiting for it.
+  const unlistenEndpoints = deps.listener.on(ENDPOINT_CHANNEL, () => wakeup.wake());
   const reportError = (e: unknown) => deps.events.safeEmit('dispatch:error', { error: coerceError(e) });
 
   async function loop(): Promise<void> {
@@ -173,7 +175,8 @@ export function startWorker(deps: WorkerDeps): Worker {
       await running;
       await Promise.allSettled([...inflightSends]);
       while (flushing) await flushing;
-      unlisten();
+      unlistenDeliveries();
+      unlistenEndpoints();
     },
   };
 }

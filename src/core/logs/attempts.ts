@@ -65,7 +65,7 @@ export async function listAttempts(
   const f = normalizeFilter(opts.filter);
   const limit = pageSize(opts.first);
   const after = decodeCursor(opts.after, f, 2) as [string, string] | null;
-  if (f.channels?.length === 1 && f.channels[0] === 'email') return { items: [], endCursor: null, hasNextPage: false };
+  if (f.channels?.length === 1 && f.channels[0] === 'email') return { items: [], cursors: [], endCursor: null, hasNextPage: false };
   const rows = await queryAttempts(ctx.db.pool, {
     accountId,
     devicePattern: f.deviceSearch === null ? null : `${f.deviceSearch.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,

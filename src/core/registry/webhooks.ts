@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { announceEndpointStatus } from '../../db/sql/endpointStatus.js';
 import { Account, Device, Endpoint } from '../../db/entities/index.js';
 import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
@@ -39,7 +40,7 @@ export interface SaveResult {
 export async function saveWebhooks(ctx: CoreContext, accountId: string, input: WebhookInput): Promise<SaveResult> {
   const parsed = await parseWebhookInput(ctx, input);
   const em = ctx.db.orm.em.fork();
-  return em.transactional(async (tx) => {
+  const result = await em.transactional(async (tx) => {
     const devices = await loadDevices(tx, accountId, parsed.deviceIds);
     const byChannel = groupByChannel(devices);
     const channels = [...byChannel.keys()];
@@ -69,6 +70,8 @@ export async function saveWebhooks(ctx: CoreContext, accountId: string, input: W
     await tx.flush();
     return { webhookId, batchId, endpoints: endpoints.map(endpointView), signingKey };
   });
+  await announce(ctx, accountId, result.endpoints);
+  return result;
 }
 
 /**
@@ -80,8 +83,9 @@ export async function saveWebhooks(ctx: CoreContext, accountId: string, input: W
 export async function updateWebhook(ctx: CoreContext, accountId: string, webhookId: string, input: WebhookInput): Promise<SaveResult> {
   const parsed = await parseWebhookInput(ctx, input);
   const em = ctx.db.orm.em.fork();
-  return em.transactional(async (tx) => {
+  const { result, before, removed } = await em.transactional(async (tx) => {
     const existing = await loadWebhookEndpoints(tx, accountId, webhookId);
+    const before = new Map(existing.map((e) => [e.id, e.status]));
     const devices = await loadDevices(tx, accountId, parsed.deviceIds);
     const byChannel = groupByChannel(devices);
     const channels = [...byChannel.keys()];
@@ -117,22 +121,37 @@ export async function updateWebhook(ctx: CoreContext, accountId: string, webhook
         kept.push(created);
       }
     }
+    const removed = existing.filter((e) => !kept.includes(e)).map(endpointView);
     for (const gone of existing.filter((e) => !kept.includes(e))) tx.remove(gone);
     await tx.flush();
-    return { webhookId: existing[0]!.webhookId, batchId, endpoints: kept.map(endpointView), signingKey };
+    const result: SaveResult = { webhookId: existing[0]!.webhookId, batchId, endpoints: kept.map(endpointView), signingKey };
+    return { result, before, removed };
   });
+  await announce(ctx, accountId, result.endpoints.filter((e) => before.get(e.id) !== e.status));
+  await announce(ctx, accountId, removed, 'deleted');
+  return result;
 }
 
 /** Removes the webhook's endpoints; their attempts stay in the log under the old name and URL. */
 export async function deleteWebhook(ctx: CoreContext, accountId: string, webhookId: string): Promise<{ deletedEndpointIds: string[] }> {
   const em = ctx.db.orm.em.fork();
-  return em.transactional(async (tx) => {
+  const deleted = await em.transactional(async (tx) => {
     const endpoints = await loadWebhookEndpoints(tx, accountId, webhookId);
-    const ids = endpoints.map((e) => e.id);
+    const views = endpoints.map(endpointView);
     endpoints.forEach((e) => tx.remove(e));
     await tx.flush();
-    return { deletedEndpointIds: ids };
+    return views;
   });
+  await announce(ctx, accountId, deleted, 'deleted');
+  return { deletedEndpointIds: deleted.map((e) => e.id) };
+}
+
+/** Status changes are announced after commit, for live subscribers in any process. */
+export async function announce(ctx: CoreContext, accountId: string, endpoints: Array<Pick<EndpointView, 'id' | 'webhookId' | 'status'>>, status?: 'deleted'): Promise<void> {
+  await announceEndpointStatus(
+    ctx.db.pool,
+    endpoints.map((e) => ({ accountId, endpointId: e.id, webhookId: e.webhookId, status: status ?? e.status })),
+  );
 }
 
 export async function getWebhookEndpoints(ctx: CoreContext, accountId: string, webhookId: string): Promise<EndpointView[]> {

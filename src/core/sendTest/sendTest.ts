@@ -5,6 +5,7 @@ import type { CoreContext } from '../context.js';
 import type { AttemptErrorCode } from '../dispatch/attemptError.js';
 import { buildRequest } from '../dispatch/deliveryRequest.js';
 import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
+import { announce } from '../registry/webhooks.js';
 import { resolveTarget, samplePayloadJson } from './targets.js';
 
 /** The result card of Webhooks → Test. */
@@ -79,11 +80,13 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
 
 /** One successful test activates every endpoint saved in the same batch. */
 async function activateBatch(ctx: CoreContext, accountId: string, batchId: string): Promise<string[]> {
-  return ctx.db.orm.em.fork().transactional(async (tx) => {
+  const activated = await ctx.db.orm.em.fork().transactional(async (tx) => {
     const pending = await tx.find(Endpoint, { account: accountId, batchId, status: 'pending_test' });
     const at = ctx.now();
     for (const e of pending) Object.assign(e, { status: 'active', activatedAt: at });
     await tx.flush();
-    return pending.map((e) => e.id);
+    return pending.map((e) => ({ id: e.id, webhookId: e.webhookId, status: e.status }));
   });
+  await announce(ctx, accountId, activated);
+  return activated.map((e) => e.id);
 }

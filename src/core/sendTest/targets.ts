@@ -63,6 +63,8 @@ export async function listTestTargets(ctx: CoreContext, accountId: string, opts:
     populate: ['devices'],
     orderBy: { createdAt: 'desc', channel: 'asc' },
   });
+  // Every webhook has a device and an event, so no endpoint means no such webhook here.
+  if (opts.webhookId && !endpoints.length) throw notFound('webhook', 'webhookId');
   return endpoints.flatMap((endpoint) =>
     [...endpoint.devices.getItems()]
       .sort((a, b) => a.name.localeCompare(b.name))

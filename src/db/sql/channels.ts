@@ -1,3 +1,4 @@
 /** LISTEN/NOTIFY channel names shared by every gateway process. */
 export const DELIVERY_CHANNEL = 'kirisan_deliveries';
 export const ATTEMPT_CHANNEL = 'kirisan_attempts';
+export const ENDPOINT_CHANNEL = 'kirisan_endpoints';

@@ -1,0 +1,52 @@
+import type { Listener } from '../../db/listener.js';
+import { ENDPOINT_CHANNEL } from '../../db/sql/channels.js';
+import type { EndpointStatusChange } from '../../db/sql/endpointStatus.js';
+import { coerceError } from '../errors.js';
+import type { EndpointStatus } from '../terms.js';
+
+export interface EndpointStatusEvent {
+  endpointId: string;
+  webhookId: string;
+  status: EndpointStatus | 'deleted';
+}
+
+export interface EndpointStatusFeed {
+  subscribe(accountId: string, on: (e: EndpointStatusEvent) => void): () => void;
+  close(): void;
+}
+
+/** Endpoint status changes of an account (Pending test ↔ Active, deleted), from any process. */
+export function createEndpointStatusFeed(listener: Listener, onError?: (e: Error) => void): EndpointStatusFeed {
+  const subs = new Map<string, Set<(e: EndpointStatusEvent) => void>>();
+  const off = listener.on(ENDPOINT_CHANNEL, (_c, payload) => {
+    let change: EndpointStatusChange;
+    try {
+      change = JSON.parse(payload) as EndpointStatusChange;
+    } catch (e) {
+      onError?.(coerceError(e));
+      return;
+    }
+    for (const on of subs.get(change.accountId) ?? []) {
+      try {
+        on({ endpointId: change.endpointId, webhookId: change.webhookId, status: change.status as EndpointStatusEvent['status'] });
+      } catch (e) {
+        onError?.(coerceError(e));
+      }
+    }
+  });
+  return {
+    subscribe(accountId, on) {
+      let set = subs.get(accountId);
+      if (!set) subs.set(accountId, (set = new Set()));
+      set.add(on);
+      return () => {
+        set.delete(on);
+        if (!set.size) subs.delete(accountId);
+      };
+    },
+    close() {
+      off();
+      subs.clear();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { channelLabel } from '../core/events/index.js';
+import type { AttemptView } from '../core/logs/attempts.js';
+import type { Page } from '../core/pagination.js';
+import type { DeviceView } from '../core/registry/devices.js';
+import type { WebhookRow } from '../core/registry/webhookList.js';
+import type { EndpointView } from '../core/registry/webhooks.js';
+import type { TestTarget as CoreTestTarget } from '../core/sendTest/targets.js';
+import type { AttemptOutcomeEnum, ChannelEnum, EndpointStatusEnum, EventTypeEnum, InboundHandlerEnum } from './enums.js';
+import type { Device } from './types/device.js';
+import type { AttemptDetail, DeliveryLog } from './types/logs.js';
+import type { Endpoint, TestTarget, Webhook } from './types/webhook.js';
+
+/**
+ * Core views → API objects. The GraphQL enums' values are the core's strings, so the casts
+ * below only restate types; nothing is renamed or recomputed here except display labels.
+ */
+export const deviceOut = (d: DeviceView): Device => ({
+  id: d.id,
+  token: d.token,
+  channel: d.channel as ChannelEnum,
+  name: d.name,
+  identifier: d.identifier,
+  inboundHandler: d.inboundHandler as InboundHandlerEnum,
+  label: d.label,
+});
+
+export const endpointOut = (e: EndpointView): Endpoint => ({
+  id: e.id,
+  webhookId: e.webhookId,
+  batchId: e.batchId,
+  channel: e.channel as ChannelEnum,
+  name: e.name,
+  url: e.url,
+  secretHint: e.secretHint,
+  events: e.events as EventTypeEnum[],
+  status: e.status as EndpointStatusEnum,
+  devices: e.devices.map(deviceOut),
+  createdAt: e.createdAt,
+  activatedAt: e.activatedAt,
+});
+
+export const webhookOut = (w: WebhookRow): Webhook => ({
+  id: w.id,
+  name: w.name,
+  url: w.url,
+  channel: w.channel === 'mixed' ? 'Mixed channels' : channelLabel(w.channel),
+  channels: w.channels as ChannelEnum[],
+  deviceCount: w.deviceCount,
+  events: w.events as EventTypeEnum[],
+  status: w.status as EndpointStatusEnum,
+  secretHint: w.secretHint,
+  endpoints: w.endpoints.map(endpointOut),
+  createdAt: w.createdAt,
+});
+
+export const targetOut = (t: CoreTestTarget): TestTarget => ({
+  ...t,
+  event: t.event as EventTypeEnum,
+  status: t.status as EndpointStatusEnum,
+});
+
+export const logOut = (a: AttemptView): DeliveryLog => ({
+  id: a.id,
+  webhookName: a.webhookName,
+  event: a.eventName as EventTypeEnum,
+  channel: a.channel as ChannelEnum,
+  url: a.url,
+  outcome: a.outcome as AttemptOutcomeEnum,
+  httpCode: a.httpCode,
+  durationMs: a.durationMs,
+  createdAt: a.startedAt,
+  test: a.test,
+  attemptNumber: a.attemptNumber,
+  deliveryId: a.deliveryId,
+  endpointId: a.endpointId,
+  deviceId: a.deviceId,
+  device: a.device,
+});
+
+export const attemptOut = (a: AttemptView): AttemptDetail => ({
+  ...logOut(a),
+  errorCode: a.errorCode,
+  error: a.errorText,
+  responseBody: a.responseBody,
+  diagnosis: a.diagnosis,
+});
+
+/** A core page as a Relay connection. */
+export function connection<T, N>(page: Page<T>, map: (item: T) => N): { edges: Array<{ node: N; cursor: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } {
+  return {
+    edges: page.items.map((item, i) => ({ node: map(item), cursor: page.cursors[i]! })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+  };
+}

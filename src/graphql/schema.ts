@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { AccountResolver } from './resolvers/accounts.js';
+import { DeviceResolver } from './resolvers/devices.js';
+import { LogResolver } from './resolvers/logs.js';
+import { PlatformResolver } from './resolvers/platform.js';
+import { SubscriptionResolver } from './resolvers/subscriptions.js';
+import { TestResolver } from './resolvers/tests.js';
+import { WebhookResolver } from './resolvers/webhooks.js';
+
+/** The API's schema; `npm run schema` prints it to schema.graphql (checked in, drift fails a test). */
+export function buildGatewaySchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [AccountResolver, DeviceResolver, WebhookResolver, TestResolver, LogResolver, PlatformResolver, SubscriptionResolver],
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    // Inputs are validated by the core, with field names and reasons; no class-validator here.
+    validate: false,
+    pubSub: noTopics,
+  });
+}
+
+/**
+ * type-graphql insists on a PubSub as soon as a subscription exists, even though every one
+ * of ours brings its own `subscribe` (the core's feeds). Nothing publishes to topics.
+ */
+const noTopics = {
+  publish: (): void => undefined,
+  subscribe: (topic: string): AsyncIterable<never> => {
+    throw new Error(`subscriptions here use the core feeds, not topic ${topic}`);
+  },
+};

@@ -1,0 +1,153 @@
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import type { Core } from '../core/index.js';
+import type { Principal } from '../core/registry/accounts.js';
+import type { Logger } from '../log.js';
+import { principalFor, type GraphQLContext } from './context.js';
+import { createErrorFormatter } from './errors.js';
+import { checkComplexity, depthRule } from './limits.js';
+
+export const GRAPHQL_PATH = '/graphql';
+const BODY_LIMIT = 1_000_000;
+
+export interface GraphQLServer {
+  /** Serves /graphql; false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Apollo Server for queries and mutations on a plain node:http server, and graphql-ws for
+ * subscriptions on the same server and path. Both build the same context (the caller's
+ * principal from a Bearer key) and apply the same depth and cost limits and error masking.
+ */
+export async function createGraphQLServer(p: {
+  schema: GraphQLSchema;
+  core: Core;
+  feeds: GraphQLContext['feeds'];
+  config: Config;
+  log: Logger;
+  httpServer: Server;
+}): Promise<GraphQLServer> {
+  const { schema, core, feeds, config, log } = p;
+  const formatError = createErrorFormatter(log);
+  const rules = [...specifiedRules, depthRule(config.graphql.maxDepth)];
+
+  const wss = new WebSocketServer({ server: p.httpServer, path: GRAPHQL_PATH });
+  const principals = new WeakMap<object, Principal | null>();
+  const ws = useServer<Record<string, unknown>>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        principals.set(ctx, await principalFor(core, params.authorization ?? params.Authorization));
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (e) {
+          return [e as GraphQLError];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length) return errors;
+        try {
+          checkComplexity({ schema, document, variables: payload.variables ?? {}, operationName: payload.operationName, max: config.graphql.maxComplexity });
+        } catch (e) {
+          return [e as GraphQLError];
+        }
+        const contextValue: GraphQLContext = { principal: principals.get(ctx) ?? null, core, feeds };
+        return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+    },
+    wss,
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.graphql.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    validationRules: [depthRule(config.graphql.maxDepth)],
+    plugins: [
+      config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ request, document }) {
+              checkComplexity({ schema, document, variables: request.variables, operationName: request.operationName, max: config.graphql.maxComplexity });
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== GRAPHQL_PATH) return false;
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req);
+      if (raw === null) return reply(res, 413, { errors: [{ message: 'request body too large', extensions: { code: 'BAD_REQUEST' } }] });
+      try {
+        body = raw.length ? JSON.parse(raw) : {};
+      } catch {
+        return reply(res, 400, { errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+      }
+    }
+    const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: request,
+      context: async () => ({ principal: await principalFor(core, headers.get('authorization')), core, feeds }),
+    });
+    res.statusCode = result.status ?? 200;
+    for (const [k, v] of result.headers) res.setHeader(k, v);
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+    return true;
+  }
+
+  return {
+    handle,
+    async stop() {
+      await ws.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await apollo.stop();
+    },
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): true {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  return true;
+}
+
+/** The body as text, or null when it passes the limit. */
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_LIMIT) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

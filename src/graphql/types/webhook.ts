@@ -1,0 +1,196 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ChannelEnum, EndpointStatusEnum, EventTypeEnum } from '../enums.js';
+import { PageInfo } from './common.js';
+import { Device } from './device.js';
+
+@ObjectType({ description: 'One stored destination: the devices of one channel of a webhook.' })
+export class Endpoint {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  webhookId!: string;
+
+  @Field(() => ID, { description: 'Endpoints saved together; one successful test activates them all.' })
+  batchId!: string;
+
+  @Field(() => ChannelEnum)
+  channel!: ChannelEnum;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  url!: string;
+
+  @Field(() => String, { nullable: true, description: 'The signing secret is never returned after saving: only its last characters.' })
+  secretHint!: string | null;
+
+  @Field(() => [EventTypeEnum])
+  events!: EventTypeEnum[];
+
+  @Field(() => EndpointStatusEnum)
+  status!: EndpointStatusEnum;
+
+  @Field(() => [Device])
+  devices!: Device[];
+
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  activatedAt!: Date | null;
+}
+
+@ObjectType({ description: 'A saved endpoint, with the Standard Webhooks signing key (shown on save; later via webhookSigningKey).' })
+export class SavedEndpoint extends Endpoint {
+  @Field({ description: '`whsec_…`: verify `webhook-signature` with it (e.g. the standardwebhooks package).' })
+  signingKey!: string;
+}
+
+@ObjectType({ description: 'One row of Webhooks → Webhook: a logical webhook (name + URL), whatever number of endpoints it has.' })
+export class Webhook {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  url!: string;
+
+  @Field({ description: 'The channel name, or "Mixed channels" when the URL spans several.' })
+  channel!: string;
+
+  @Field(() => [ChannelEnum])
+  channels!: ChannelEnum[];
+
+  @Field(() => Int)
+  deviceCount!: number;
+
+  @Field(() => [EventTypeEnum], { description: 'Event badges.' })
+  events!: EventTypeEnum[];
+
+  @Field(() => EndpointStatusEnum, { description: 'ACTIVE when every endpoint of the webhook is Active.' })
+  status!: EndpointStatusEnum;
+
+  @Field(() => String, { nullable: true })
+  secretHint!: string | null;
+
+  @Field(() => [Endpoint])
+  endpoints!: Endpoint[];
+
+  @Field()
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class WebhookEdge {
+  @Field(() => Webhook)
+  node!: Webhook;
+
+  @Field()
+  cursor!: string;
+}
+
+@ObjectType()
+export class WebhookConnection {
+  @Field(() => [WebhookEdge])
+  edges!: WebhookEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType({ description: 'The figures above the list, counted as the product counts them.' })
+export class WebhookSummary {
+  @Field(() => Int, { description: 'Distinct name + URL + secret.' })
+  webhooks!: number;
+
+  @Field(() => Int, { description: 'Device attachments over all endpoints.' })
+  deviceLinks!: number;
+
+  @Field(() => Int, { description: 'Active endpoints.' })
+  active!: number;
+
+  @Field(() => Int)
+  endpoints!: number;
+}
+
+@InputType({ description: 'The New webhook modal (and the edit dialog): Endpoint, Devices, Events, Security.' })
+export class SaveWebhooksInput {
+  @Field({ description: 'Display name.' })
+  name!: string;
+
+  @Field({ description: 'HTTPS URL that receives the POSTs.' })
+  url!: string;
+
+  @Field(() => String, { nullable: true, description: 'Optional signing secret (≤ 512 characters), sent as X-Webhook-Secret.' })
+  secret?: string | null;
+
+  @Field(() => [ID], { description: 'At least one device, any mix of channels.' })
+  deviceIds!: string[];
+
+  @Field(() => [EventTypeEnum], { description: 'At least one event; MESSAGE_STATUS needs a WABA device.' })
+  events!: EventTypeEnum[];
+}
+
+@ObjectType()
+export class TestTarget {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'name · device · event · URL, with "pending" while the endpoint is not Active.' })
+  label!: string;
+
+  @Field(() => ID)
+  webhookId!: string;
+
+  @Field(() => ID)
+  endpointId!: string;
+
+  @Field(() => ID)
+  deviceId!: string;
+
+  @Field(() => EventTypeEnum)
+  event!: EventTypeEnum;
+
+  @Field()
+  url!: string;
+
+  @Field(() => EndpointStatusEnum)
+  status!: EndpointStatusEnum;
+}
+
+@ObjectType()
+export class SaveWebhooksPayload {
+  @Field(() => ID)
+  webhookId!: string;
+
+  @Field(() => ID)
+  batchId!: string;
+
+  @Field(() => [SavedEndpoint], { description: 'All Pending test until a test succeeds.' })
+  endpoints!: SavedEndpoint[];
+
+  @Field(() => [TestTarget], { description: 'Where Webhooks → Test opens next.' })
+  testTargets!: TestTarget[];
+}
+
+@ObjectType()
+export class DeleteWebhookPayload {
+  @Field(() => [ID])
+  deletedEndpointIds!: string[];
+}
+
+@ObjectType()
+export class EndpointStatusChange {
+  @Field(() => ID)
+  endpointId!: string;
+
+  @Field(() => ID)
+  webhookId!: string;
+
+  @Field({ description: 'PENDING_TEST, ACTIVE or DELETED.' })
+  status!: string;
+}
