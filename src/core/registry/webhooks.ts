@@ -45,28 +45,12 @@ export async function saveWebhooks(ctx: CoreContext, accountId: string, input: W
     const byChannel = groupByChannel(devices);
     const channels = [...byChannel.keys()];
     const plan = channels.map((channel) => ({ channel, events: eventsForChannel(channel, parsed.events, channels) }));
-    const account = tx.getReference(Account, accountId);
     const webhookId = randomUUID();
     const batchId = randomUUID();
     const signingKey = newSigningKey();
-    const endpoints = plan.map(({ channel, events }) => {
-      const endpoint = tx.create(Endpoint, {
-        account,
-        webhookId,
-        batchId,
-        channel,
-        name: parsed.name,
-        url: parsed.url,
-        secret: parsed.secret,
-        signingKey,
-        events,
-        status: 'pending_test',
-        createdAt: ctx.now(),
-        updatedAt: ctx.now(),
-      });
-      endpoint.devices.set(byChannel.get(channel) ?? []);
-      return endpoint;
-    });
+    const endpoints = plan.map(({ channel, events }) =>
+      newEndpoint(ctx, tx, { accountId, webhookId, batchId, signingKey, channel, events, parsed, devices: byChannel.get(channel) ?? [] }),
+    );
     await tx.flush();
     return { webhookId, batchId, endpoints: endpoints.map(endpointView), signingKey };
   });
@@ -103,21 +87,7 @@ export async function updateWebhook(ctx: CoreContext, accountId: string, webhook
         if (changed) Object.assign(current, { status: 'pending_test', batchId, activatedAt: null });
         kept.push(current);
       } else {
-        const created = tx.create(Endpoint, {
-          account: tx.getReference(Account, accountId),
-          webhookId: existing[0]!.webhookId,
-          batchId,
-          channel,
-          name: parsed.name,
-          url: parsed.url,
-          secret: parsed.secret,
-          signingKey,
-          events,
-          status: 'pending_test',
-          createdAt: ctx.now(),
-          updatedAt: ctx.now(),
-        });
-        created.devices.set(wanted);
+        const created = newEndpoint(ctx, tx, { accountId, webhookId: existing[0]!.webhookId, batchId, signingKey, channel, events, parsed, devices: wanted });
         kept.push(created);
       }
     }
@@ -130,6 +100,30 @@ export async function updateWebhook(ctx: CoreContext, accountId: string, webhook
   await announce(ctx, accountId, result.endpoints.filter((e) => before.get(e.id) !== e.status));
   await announce(ctx, accountId, removed, 'deleted');
   return result;
+}
+
+/** A new Pending test endpoint: one channel's devices of a webhook. */
+function newEndpoint(
+  ctx: CoreContext,
+  tx: EntityManager,
+  p: { accountId: string; webhookId: string; batchId: string; signingKey: string; channel: Channel; events: SubscribedEvent[]; parsed: ParsedWebhookInput; devices: Device[] },
+): Endpoint {
+  const endpoint = tx.create(Endpoint, {
+    account: tx.getReference(Account, p.accountId),
+    webhookId: p.webhookId,
+    batchId: p.batchId,
+    channel: p.channel,
+    name: p.parsed.name,
+    url: p.parsed.url,
+    secret: p.parsed.secret,
+    signingKey: p.signingKey,
+    events: p.events,
+    status: 'pending_test',
+    createdAt: ctx.now(),
+    updatedAt: ctx.now(),
+  });
+  endpoint.devices.set(p.devices);
+  return endpoint;
 }
 
 /** Removes the webhook's endpoints; their attempts stay in the log under the old name and URL. */
