@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { gqlClient, ok, startApiGateway, wsClient } from './helpers/api.js';
 import { startGatewayProcess } from './helpers/processes.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
@@ -24,9 +24,7 @@ beforeAll(async () => {
   acct = await seedAccount(gw.core, 'Acme');
   other = await seedAccount(gw.core, 'Other');
   for (const [a, device, path] of [[acct, acct.wa, '/acme/ok'], [acct, acct.tg, '/acme/fail'], [other, other.tg, '/other/fail']] as const) {
-    const saved = await gw.core.webhooks.save(a.accountId, { name: path, url: `${rx.url}${path}`, deviceIds: [device.id], events: ['submission'] });
-    const [target] = await gw.core.tests.targets(a.accountId, { webhookId: saved.webhookId });
-    expect((await gw.core.tests.send(a.accountId, target!.id)).success).toBe(true);
+    await saveActive(gw.core, a.accountId, { name: path, url: `${rx.url}${path}`, deviceIds: [device.id], events: ['submission'] });
   }
 });
 afterAll(async () => {

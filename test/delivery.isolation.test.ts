@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
@@ -20,9 +20,7 @@ beforeAll(async () => {
   });
   acct = await seedAccount(gw.core);
   for (const [rx, device] of [[healthy, acct.wa], [stuck, acct.tg]] as const) {
-    const saved = await gw.core.webhooks.save(acct.accountId, { name: rx.url, url: `${rx.url}/hook`, deviceIds: [device.id], events: ['submission'] });
-    const [target] = await gw.core.tests.targets(acct.accountId, { webhookId: saved.webhookId });
-    expect((await gw.core.tests.send(acct.accountId, target!.id)).success).toBe(true);
+    await saveActive(gw.core, acct.accountId, { name: rx.url, url: `${rx.url}/hook`, deviceIds: [device.id], events: ['submission'] });
   }
 });
 afterAll(async () => {

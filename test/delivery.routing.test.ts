@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
@@ -8,12 +8,8 @@ let rx: Receiver;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
 let other: Awaited<ReturnType<typeof seedAccount>>;
 
-async function activate(accountId: string, deviceIds: string[], events: Parameters<TestGateway['core']['webhooks']['save']>[1]['events'], path: string) {
-  const saved = await gw.core.webhooks.save(accountId, { name: path, url: `${rx.url}/${path}`, deviceIds, events });
-  const [target] = await gw.core.tests.targets(accountId, { webhookId: saved.webhookId });
-  expect((await gw.core.tests.send(accountId, target!.id)).success).toBe(true);
-  return saved;
-}
+const activate = (accountId: string, deviceIds: string[], events: Parameters<TestGateway['core']['webhooks']['save']>[1]['events'], path: string) =>
+  saveActive(gw.core, accountId, { name: path, url: `${rx.url}/${path}`, deviceIds, events });
 
 beforeAll(async () => {
   gw = await startTestGateway();

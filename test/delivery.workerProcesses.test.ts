@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startGatewayProcess } from './helpers/processes.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
@@ -22,9 +22,7 @@ beforeAll(async () => {
   gw = await startTestGateway();
   rx = await startReceiver();
   acct = await seedAccount(gw.core);
-  const saved = await gw.core.webhooks.save(acct.accountId, { name: 'CRM', url: `${rx.url}/hook`, deviceIds: [acct.wa.id], events: ['submission'] });
-  const [target] = await gw.core.tests.targets(acct.accountId, { webhookId: saved.webhookId });
-  expect((await gw.core.tests.send(acct.accountId, target!.id)).success).toBe(true);
+  await saveActive(gw.core, acct.accountId, { name: 'CRM', url: `${rx.url}/hook`, deviceIds: [acct.wa.id], events: ['submission'] });
 });
 afterAll(async () => {
   await gw.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptView } from '../src/core/logs/attempts.js';
-import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startGatewayProcess } from './helpers/processes.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
@@ -10,11 +10,8 @@ let rx: Receiver;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
 let other: Awaited<ReturnType<typeof seedAccount>>;
 
-async function activate(accountId: string, deviceId: string, path: string) {
-  const saved = await gw.core.webhooks.save(accountId, { name: path, url: `${rx.url}${path}`, deviceIds: [deviceId], events: ['submission'] });
-  const [target] = await gw.core.tests.targets(accountId, { webhookId: saved.webhookId });
-  expect((await gw.core.tests.send(accountId, target!.id)).success).toBe(true);
-}
+const activate = (accountId: string, deviceId: string, path: string) =>
+  saveActive(gw.core, accountId, { name: path, url: `${rx.url}${path}`, deviceIds: [deviceId], events: ['submission'] });
 
 beforeAll(async () => {
   gw = await startTestGateway();

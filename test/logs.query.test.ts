@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptView } from '../src/core/logs/attempts.js';
 import type { AttemptFilter } from '../src/core/logs/filter.js';
-import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
@@ -10,12 +10,8 @@ let rx: Receiver;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
 let all: AttemptView[];
 
-async function activate(name: string, path: string, deviceIds: string[], events: Array<'submission' | 'incoming_message'>) {
-  const saved = await gw.core.webhooks.save(acct.accountId, { name, url: `${rx.url}${path}`, deviceIds, events });
-  const [target] = await gw.core.tests.targets(acct.accountId, { webhookId: saved.webhookId });
-  expect((await gw.core.tests.send(acct.accountId, target!.id)).success).toBe(true);
-  return saved;
-}
+const activate = (name: string, path: string, deviceIds: string[], events: Array<'submission' | 'incoming_message'>) =>
+  saveActive(gw.core, acct.accountId, { name, url: `${rx.url}${path}`, deviceIds, events });
 
 async function pageAll(filter: AttemptFilter, first: number): Promise<AttemptView[]> {
   const rows: AttemptView[] = [];

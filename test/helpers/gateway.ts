@@ -102,3 +102,12 @@ export async function seedAccount(core: Core, name = 'Acme') {
   const waba = await core.devices.register(account.id, { channel: 'waba', name: 'Sales', identifier: '6281298765432', inboundHandler: 'webhook' });
   return { accountId: account.id, apiKey, wa, tg, waba };
 }
+
+/** Save → test in one step: saves the webhook and activates it with a Send test that must succeed. */
+export async function saveActive(core: Core, accountId: string, input: Parameters<Core['webhooks']['save']>[1]) {
+  const saved = await core.webhooks.save(accountId, input);
+  const [target] = await core.tests.targets(accountId, { webhookId: saved.webhookId });
+  const result = await core.tests.send(accountId, target!.id);
+  if (!result.success) throw new Error(`activation test failed: ${result.errorText ?? result.httpStatus}`);
+  return saved;
+}
