@@ -16,6 +16,9 @@ import { buildGatewaySchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { handleHealth } from './http/health.js';
 import type { Logger } from './log.js';
+import { createBot, type BotOptions } from './bot/createBot.js';
+import { logNotifier } from './core/alerts/logNotifier.js';
+import { startAlertService } from './core/alerts/service.js';
 
 export interface Gateway {
   core: Core;
@@ -31,6 +34,8 @@ export interface Gateway {
 export interface GatewayOptions {
   logger: Logger;
   resolve?: Resolver;
+  /** Telegram bot options beyond the configuration (tests relax the outgoing rate limits). */
+  bot?: Omit<BotOptions, 'log'>;
 }
 
 /**
@@ -66,6 +71,26 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     const endpointStatus = createEndpointStatusFeed(listener, (e) => log.error({ err: e }, 'endpoint status feed failed'));
     cleanup.push(() => endpointStatus.close());
     await listener.ready();
+
+    // Every process that runs workers decides and sends its own alerts through the bot's API
+    // client; only the `bot` role receives updates (long polling allows one receiver).
+    const runsBot = config.roles.includes('bot');
+    const telegram = config.telegramBotToken && (runsBot || config.roles.includes('workers')) ? createBot(config, core, { ...opts.bot, log }) : null;
+    if (telegram && runsBot) {
+      cleanup.push(() => telegram.stop());
+      // The bot is optional: without Telegram the gateway still delivers.
+      await telegram.start().catch((e: unknown) => log.error({ err: e }, 'the Telegram bot could not start; running without it'));
+    }
+    if (config.roles.includes('workers')) {
+      const alerts = startAlertService({
+        pool: db.pool,
+        events: core.events,
+        settings: config.alerts,
+        notifier: telegram?.notifier ?? logNotifier(log),
+        onError: (e) => log.error({ err: e }, 'alert failed'),
+      });
+      cleanup.push(() => alerts.stop());
+    }
 
     if (config.roles.includes('workers')) {
       const sender = createSender({

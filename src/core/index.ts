@@ -2,8 +2,14 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { CoreContext } from './context.js';
 import { createSender } from './dispatch/sender.js';
-import { publishEvent, redeliver, redeliverFailed } from './dispatch/publish.js';
+import { publishEvent, publishEvents, redeliver, redeliverFailed } from './dispatch/publish.js';
 import { troubleshoot } from './diagnose/troubleshoot.js';
+import { muteAlerts, unmuteAlerts } from './alerts/mute.js';
+import { statusReport } from './alerts/status.js';
+import { chatAccount, createLinkCode, linkChat, listAdminChats, unlinkChat } from './registry/adminChats.js';
+import { deleteChatSession, readChatSession, writeChatSession } from './registry/chatSessions.js';
+import { setWebhookDevices } from './registry/webhookDevices.js';
+import { checkWebhookDevices, checkWebhookEvents, checkWebhookName, checkWebhookSecret, checkWebhookUrl } from './registry/webhookDraft.js';
 import { getAttempt, listAttempts } from './logs/attempts.js';
 import { GatewayEvents } from './observe.js';
 import { authenticate, countAccounts, createAccount, createApiKey, getAccount, listApiKeys, revokeApiKey } from './registry/accounts.js';
@@ -81,6 +87,8 @@ export function createCore(deps: CoreDeps) {
     },
     dispatch: {
       publish: bind(ctx, publishEvent),
+      /** Many events in one statement, all or nothing (the platform's bulk path). */
+      publishMany: bind(ctx, publishEvents),
       redeliver: bind(ctx, redeliver),
       redeliverFailed: bind(ctx, redeliverFailed),
     },
@@ -90,6 +98,34 @@ export function createCore(deps: CoreDeps) {
     },
     diagnose: {
       troubleshoot: bind(ctx, troubleshoot),
+    },
+    /** Admin chats: linking by one-time code, and which account a chat administers. */
+    admins: {
+      createLinkCode: bind(ctx, createLinkCode),
+      link: bind(ctx, linkChat),
+      unlink: bind(ctx, unlinkChat),
+      accountOf: bind(ctx, chatAccount),
+      chats: bind(ctx, listAdminChats),
+      /** A front door's per-chat state (a half-filled form), shared by all processes. */
+      sessions: { read: bind(ctx, readChatSession), write: bind(ctx, writeChatSession), delete: bind(ctx, deleteChatSession) },
+    },
+    /** The New webhook form, one field at a time (a guided conversation); nothing is written. */
+    webhookDrafts: {
+      name: bind(ctx, checkWebhookName),
+      url: bind(ctx, checkWebhookUrl),
+      secret: bind(ctx, checkWebhookSecret),
+      devices: bind(ctx, checkWebhookDevices),
+      events: bind(ctx, checkWebhookEvents),
+    },
+    /** Edits of one part of a webhook that keep the rest as stored (the secret included). */
+    webhookEdits: {
+      setDevices: bind(ctx, setWebhookDevices),
+    },
+    /** Alerts (the policy itself runs in core/alerts/service.ts, started by the gateway). */
+    alerts: {
+      mute: bind(ctx, muteAlerts),
+      unmute: bind(ctx, unmuteAlerts),
+      status: bind(ctx, statusReport),
     },
     close: () => ctx.sender.close(),
   };

@@ -1,5 +1,5 @@
 import { defineConfig } from '@mikro-orm/postgresql';
-import { Account, ApiKey, Device, Endpoint } from './entities/index.js';
+import { Account, AdminChat, AdminLinkCode, AlertState, ApiKey, ChatSession, Device, Endpoint } from './entities/index.js';
 import { migrationsList } from './migrations/index.js';
 import { Migrator } from '@mikro-orm/migrations';
 
@@ -7,7 +7,7 @@ import { Migrator } from '@mikro-orm/migrations';
 export function ormConfig(clientUrl: string, poolMax = 10) {
   return defineConfig({
     clientUrl,
-    entities: [Account, ApiKey, Device, Endpoint],
+    entities: [Account, ApiKey, Device, Endpoint, AdminChat, AdminLinkCode, ChatSession, AlertState],
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: poolMax },
@@ -20,6 +20,8 @@ export function ormConfig(clientUrl: string, poolMax = 10) {
       transactional: true,
       allOrNothing: true,
       silent: true,
+      // Migrations are written by hand; the ORM's schema snapshot would only go stale.
+      snapshot: false,
     },
     debug: false,
     allowGlobalContext: false,

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { AccountResolver } from './resolvers/accounts.js';
+import { AdminResolver } from './resolvers/admins.js';
 import { DeviceResolver } from './resolvers/devices.js';
 import { LogResolver } from './resolvers/logs.js';
 import { PlatformResolver } from './resolvers/platform.js';
@@ -13,7 +14,7 @@ import { WebhookResolver } from './resolvers/webhooks.js';
 /** The API's schema; `npm run schema` prints it to schema.graphql (checked in, drift fails a test). */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AccountResolver, DeviceResolver, WebhookResolver, TestResolver, LogResolver, PlatformResolver, SubscriptionResolver],
+    resolvers: [AccountResolver, AdminResolver, DeviceResolver, WebhookResolver, TestResolver, LogResolver, PlatformResolver, SubscriptionResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Inputs are validated by the core, with field names and reasons; no class-validator here.
     validate: false,

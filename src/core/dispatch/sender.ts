@@ -1,7 +1,8 @@
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { isCoreError } from '../errors.js';
 import { checkLiteralHost, guardedLookup, type TargetPolicy } from '../security/urlGuard.js';
 import { classifyNetworkError, type AttemptErrorCode } from './attemptError.js';
+import { Deadlines } from './deadlines.js';
 
 export interface PostRequest {
   url: string;
@@ -40,6 +41,11 @@ export interface SenderOptions {
  * POSTs over a keep-alive undici Agent whose only DNS lookup is the URL guard's, so the
  * socket connects to the address that was checked. Redirects are never followed: a 3xx is
  * a failed attempt naming the Location.
+ *
+ * Hot path: each POST goes through `agent.dispatch` with a small handler (no response
+ * stream, no AbortSignal and no timer of its own: one shared timer enforces every POST's
+ * overall timeout, see deadlines.ts). The profile of the `request()` + AbortSignal.timeout
+ * version spent more of the worker's CPU in those than in anything of ours.
  */
 export function createSender(opts: SenderOptions): Sender {
   const agent = new Agent({
@@ -49,8 +55,9 @@ export function createSender(opts: SenderOptions): Sender {
     connect: { lookup: guardedLookup(opts.targets) },
   });
   const now = opts.now ?? Date.now;
+  const deadlines = new Deadlines();
 
-  async function post(req: PostRequest): Promise<PostResult> {
+  function post(req: PostRequest): Promise<PostResult> {
     const startedAt = new Date(now());
     const t0 = performance.now();
     const done = (r: Omit<PostResult, 'startedAt' | 'durationMs' | 'ok'>): PostResult => ({
@@ -65,55 +72,113 @@ export function createSender(opts: SenderOptions): Sender {
       checkLiteralHost(url, opts.targets);
     } catch (e) {
       const refused = isCoreError(e) && e.code === 'PRIVATE_TARGET_REFUSED';
-      return done({ httpCode: null, errorCode: refused ? 'private_target' : 'invalid_url', errorText: (e as Error).message, responseBody: null });
+      return Promise.resolve(done({ httpCode: null, errorCode: refused ? 'private_target' : 'invalid_url', errorText: (e as Error).message, responseBody: null }));
     }
-    const signal = AbortSignal.timeout(req.timeoutMs);
-    try {
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: req.headers,
-        body: req.body,
-        signal,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
+    return new Promise<PostResult>((resolve) => {
+      const body = new BodyCollector(opts.responseBodyLimit);
+      let status = 0;
+      let location: string | undefined;
+      let controller: Dispatcher.DispatchController | null = null;
+      let settled = false;
+      const settle = (r: Omit<PostResult, 'startedAt' | 'durationMs' | 'ok'>) => {
+        if (settled) return;
+        settled = true;
+        deadlines.remove(deadline);
+        resolve(done(r));
+      };
+      const response = () => settle(responseResult(status, location, body.text()));
+      const failure = (e: unknown) => {
+        const { code, text } = classifyNetworkError(e);
+        settle({ httpCode: null, errorCode: code, errorText: code === 'timeout' ? `no response within ${req.timeoutMs} ms` : text, responseBody: null });
+      };
+      // Covers the whole POST, waiting for a connection included; a POST still queued when
+      // it fires is answered at once and aborted as soon as undici starts it.
+      const deadline = deadlines.add(req.timeoutMs, () => {
+        const timeout = new TimeoutError(req.timeoutMs);
+        controller?.abort(timeout);
+        failure(timeout);
       });
-      const body = await readLimited(res.body, opts.responseBodyLimit);
-      const code = res.statusCode;
-      if (code === 200 || code === 201) return done({ httpCode: code, errorCode: null, errorText: null, responseBody: body });
-      if (code >= 300 && code < 400) {
-        const location = res.headers.location;
-        return done({
-          httpCode: code,
-          errorCode: 'redirect',
-          errorText: `HTTP ${code}: redirects are not followed${location ? ` (Location: ${String(location)})` : ''}`,
-          responseBody: body,
-        });
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (settled) c.abort(new TimeoutError(req.timeoutMs));
+        },
+        onResponseStart(_c, statusCode, headers) {
+          status = statusCode;
+          const l = headers['location'];
+          location = Array.isArray(l) ? l[0] : l;
+        },
+        onResponseData(c, chunk) {
+          // Enough kept: drop the rest without waiting for it (the connection closes).
+          if (body.add(chunk)) c.abort(new BodyLimitReached());
+        },
+        onResponseEnd: response,
+        onResponseError(_c, e) {
+          if (e instanceof BodyLimitReached) response();
+          else failure(e);
+        },
+      };
+      try {
+        agent.dispatch(
+          { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: req.headers, body: req.body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+          handler,
+        );
+      } catch (e) {
+        failure(e);
       }
-      return done({ httpCode: code, errorCode: 'http_status', errorText: `HTTP ${code}: only 200 or 201 count as success`, responseBody: body });
-    } catch (e) {
-      const { code, text } = classifyNetworkError(signal.aborted ? signal.reason ?? e : e);
-      const errorText = code === 'timeout' ? `no response within ${req.timeoutMs} ms` : text;
-      return done({ httpCode: null, errorCode: code, errorText, responseBody: null });
-    }
+    });
   }
 
-  return { post, close: () => agent.close() };
+  return {
+    post,
+    close: async () => {
+      deadlines.close();
+      await agent.close();
+    },
+  };
 }
 
-/** Keeps the first `limit` bytes as text and drops the rest without waiting for it. */
-async function readLimited(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
+function responseResult(code: number, location: string | undefined, body: string): Omit<PostResult, 'startedAt' | 'durationMs' | 'ok'> {
+  if (code === 200 || code === 201) return { httpCode: code, errorCode: null, errorText: null, responseBody: body };
+  if (code >= 300 && code < 400) {
+    return {
+      httpCode: code,
+      errorCode: 'redirect',
+      errorText: `HTTP ${code}: redirects are not followed${location ? ` (Location: ${location})` : ''}`,
+      responseBody: body,
+    };
   }
-  // PostgreSQL text cannot hold NUL bytes.
-  const text = Buffer.concat(chunks).subarray(0, limit).toString("utf8").replace(/\u0000/g, "");
-  return size > limit ? `${text}…` : text;
+  return { httpCode: code, errorCode: 'http_status', errorText: `HTTP ${code}: only 200 or 201 count as success`, responseBody: body };
+}
+
+/** A POST that outlived its timeout (classified as `timeout`). */
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`no response within ${ms} ms`);
+  }
+}
+
+/** Not an error: the response body passed the limit and the rest is not wanted. */
+class BodyLimitReached extends Error {}
+
+/** Keeps the first `limit` bytes of a response body as text. */
+class BodyCollector {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** True once the limit is reached. */
+  add(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return this.size >= this.limit;
+  }
+
+  text(): string {
+    // PostgreSQL text cannot hold NUL bytes.
+    const text = Buffer.concat(this.chunks).subarray(0, this.limit).toString('utf8').replace(/\u0000/g, '');
+    return this.size > this.limit ? `${text}…` : text;
+  }
 }

@@ -4,14 +4,17 @@ import type { Config } from '../../config.js';
 import { DELIVERY_CHANNEL, ENDPOINT_CHANNEL } from '../../db/sql/channels.js';
 import { claimDeliveries, type ClaimedDelivery } from '../../db/sql/claimDeliveries.js';
 import type { Listener } from '../../db/listener.js';
-import { recordAttempts, type AttemptInsert, type DeliveryOutcome } from '../../db/sql/recordAttempts.js';
+import { pauseEndpoints } from '../../db/sql/pauseEndpoints.js';
+import { resumeEndpoints } from '../../db/sql/resumeEndpoints.js';
 import { coerceError } from '../errors.js';
 import type { GatewayEvents } from '../observe.js';
+import type { AttemptErrorCode } from './attemptError.js';
+import { EndpointBreakers, type BreakerDecision, type BreakerPolicy } from './breaker.js';
 import { buildRequest, storedEventName } from './deliveryRequest.js';
+import { createRecorder, type Result } from './recorder.js';
 import { nextRetry } from './retryPolicy.js';
 import type { PostResult, Sender } from './sender.js';
-import { Wakeup } from './wakeups.js';
-import type { AttemptErrorCode } from './attemptError.js';
+import { EndpointSlots } from './slots.js';
 
 export interface WorkerDeps {
   pool: pg.Pool;
@@ -20,6 +23,7 @@ export interface WorkerDeps {
   settings: Config['delivery'];
   events: GatewayEvents;
   workerId?: string;
+  breaker?: BreakerPolicy;
 }
 
 export interface Worker {
@@ -30,89 +34,137 @@ export interface Worker {
 /** Failures that no retry can fix: the URL itself is refused or malformed. */
 const PERMANENT: ReadonlySet<AttemptErrorCode> = new Set(['private_target', 'invalid_url']);
 
-/** Most results one completion statement records. */
-const RECORD_BATCH = 500;
-
 /**
  * One delivery worker. It claims due deliveries in batches (never more than its free
  * slots, never more than an endpoint's free slots), POSTs them concurrently, and records
- * results in batches: whatever finished while the previous batch was being written goes
- * out in the next statement. It wakes on NOTIFY from publishers and otherwise polls, which
- * also picks up retries and deliveries whose lease ended.
+ * results in batches (recorder.ts). A claim starts when new work is announced (NOTIFY from
+ * publishers), when the last claim was cut short by slots and enough of them have freed up
+ * since, and otherwise on the poll, which also picks up retries and deliveries whose lease
+ * ended. An endpoint that keeps failing is paused and probed (breaker.ts).
  */
 export function startWorker(deps: WorkerDeps): Worker {
   const s = deps.settings;
   const id = deps.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
-  const wakeup = new Wakeup();
-  const perEndpoint = new Map<string, number>();
+  const slots = new EndpointSlots(s.endpointConcurrency);
+  const breakers = new EndpointBreakers(s.timeoutMs + s.leaseMarginMs, deps.breaker);
   const inflightSends = new Set<Promise<void>>();
-  const results: Array<{ attempt: AttemptInsert; outcome: DeliveryOutcome }> = [];
-  let stopping = false;
-  let inflight = 0;
-  // True when the last claim was cut short by our own slots: a freed slot should claim again.
-  let slotBound = false;
-  let flushing: Promise<void> | null = null;
-
-  const unlistenDeliveries = deps.listener.on(DELIVERY_CHANNEL, () => wakeup.wake());
-  // An endpoint that becomes Active again may have deliveries waiting for it.
-  const unlistenEndpoints = deps.listener.on(ENDPOINT_CHANNEL, () => wakeup.wake());
+  // One claim at a time. Two overlapping claims (each topping up what the other left) kept
+  // more POSTs in flight but cost more database time per delivery than they saved: on a
+  // machine whose CPU is the limit, fewer and fuller claims deliver more.
+  let claiming: Promise<void> | null = null;
   const reportError = (e: unknown) => deps.events.safeEmit('dispatch:error', { error: coerceError(e) });
+  const recorder = createRecorder({ pool: deps.pool, workerId: id, events: deps.events, onError: reportError });
+  let stopping = false;
+  // Work may be waiting: announced, found by the poll, or the last claim was full.
+  let pending = true;
+  // The last claim was cut short by slots: freed slots should trigger the next claim.
+  let slotBound = false;
+  // Slots freed since the last claim started; a claim waits for a few rather than one.
+  let freed = 0;
+  let wakeAfter = 1;
+  let backoffMs = 0;
+  let blockedUntil = 0;
+  let pollTimer: NodeJS.Timeout | null = null;
 
-  async function loop(): Promise<void> {
-    let backoffMs = 50;
-    while (!stopping) {
-      const free = s.concurrency - inflight;
-      if (free <= 0) {
-        slotBound = true;
-        await wakeup.wait(s.pollMs);
-        continue;
-      }
-      const limit = Math.min(s.batchSize, free);
-      let claimed: ClaimedDelivery[];
-      try {
-        const busy = [...perEndpoint].filter(([, n]) => n > 0);
-        claimed = await claimDeliveries(deps.pool, {
-          workerId: id,
-          limit,
-          leaseMs: s.timeoutMs + s.leaseMarginMs,
-          perEndpoint: s.endpointConcurrency,
-          busyEndpoints: busy.map(([e]) => e),
-          busyFree: busy.map(([, n]) => Math.max(0, s.endpointConcurrency - n)),
-        });
-        backoffMs = 50;
-      } catch (e) {
+  const announce = () => {
+    pending = true;
+    pump();
+  };
+  const unlistenDeliveries = deps.listener.on(DELIVERY_CHANNEL, announce);
+  // An endpoint that becomes Active again may have deliveries waiting for it.
+  const unlistenEndpoints = deps.listener.on(ENDPOINT_CHANNEL, announce);
+
+  /** The poll, or an open breaker's next probe if that comes first. */
+  function armPoll(): void {
+    if (pollTimer) clearTimeout(pollTimer);
+    if (stopping) return;
+    const ms = Math.min(s.pollMs, breakers.nextProbeIn(performance.now()), Math.max(0, blockedUntil - performance.now()) || Infinity);
+    pollTimer = setTimeout(announce, Math.max(1, ms));
+  }
+
+  /** Starts a claim when there is reason to and room for it. */
+  function pump(): void {
+    if (stopping || claiming || performance.now() < blockedUntil) return;
+    const free = s.concurrency - slots.inflight;
+    if (free <= 0 || !(pending || (slotBound && freed >= wakeAfter))) return;
+    claim(Math.min(s.batchSize, free));
+  }
+
+  function claim(limit: number): void {
+    pending = false;
+    freed = 0;
+    const offer = slots.offer(breakers);
+    const probes = breakers.probes(performance.now());
+    const p = claimDeliveries(deps.pool, {
+      workerId: id,
+      limit,
+      leaseMs: s.timeoutMs + s.leaseMarginMs,
+      perEndpoint: offer.others,
+      busyEndpoints: offer.ids,
+      busyFree: offer.free,
+      knownEndpoints: slots.known(offer),
+      probeEndpoints: probes,
+    }).then(
+      (rows) => {
+        backoffMs = 0;
+        const bound = slots.settle(offer, rows);
+        for (const endpointId of probes) {
+          const probe = rows.find((row) => row.endpointId === endpointId);
+          if (probe) breakers.probing(endpointId, probe.id);
+          else breakers.probeMissed(endpointId, performance.now());
+        }
+        for (const row of rows) start(row);
+        slotBound = bound || rows.length >= limit;
+        // A full claim leaves work behind: claim again as soon as there is room.
+        if (rows.length >= limit) pending = true;
+        // Claim again once half of what is in flight has come back (at least one slot): a
+        // claim costs the database about as much as a dozen of its rows, so it should be
+        // worth it; not all of it, as a few slow POSTs would then hold every endpoint up.
+        wakeAfter = Math.max(1, Math.floor(slots.inflight / 2));
+      },
+      (e: unknown) => {
         reportError(e);
-        await wakeup.wait(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 5_000);
-        continue;
-      }
-      for (const row of claimed) start(row);
-      slotBound = claimed.length === limit && limit === free;
-      if (claimed.length === limit) continue;
-      await wakeup.wait(s.pollMs);
-    }
+        backoffMs = Math.min(Math.max(50, backoffMs * 2), 5_000);
+        blockedUntil = performance.now() + backoffMs;
+        pending = true;
+      },
+    );
+    claiming = p.finally(() => {
+      claiming = null;
+      armPoll();
+      pump();
+    });
+    armPoll();
   }
 
   function start(row: ClaimedDelivery): void {
-    inflight++;
-    perEndpoint.set(row.endpointId, (perEndpoint.get(row.endpointId) ?? 0) + 1);
     const p = send(row)
       .then((r) => {
-        results.push(r);
-        flush();
+        const decision = breakers.record(row.endpointId, row.id, r.attempt.outcome === 'success', performance.now());
+        if (decision) act(row.endpointId, decision);
+        recorder.add(r);
       }, reportError)
       .finally(() => {
-        inflight--;
-        const n = (perEndpoint.get(row.endpointId) ?? 1) - 1;
-        if (n > 0) perEndpoint.set(row.endpointId, n);
-        else perEndpoint.delete(row.endpointId);
+        slots.release(row.endpointId);
         inflightSends.delete(p);
-        if (slotBound) wakeup.wake();
+        freed++;
+        if (slotBound && freed >= wakeAfter) pump();
       });
     inflightSends.add(p);
   }
 
-  async function send(row: ClaimedDelivery): Promise<{ attempt: AttemptInsert; outcome: DeliveryOutcome }> {
+  /**
+   * Shares the breaker's decision with every worker. Until a park is written, this worker's
+   * breaker already holds the endpoint back; a lost resume only delays the endpoint until
+   * its park ends.
+   */
+  function act(endpointId: string, d: BreakerDecision): void {
+    const done = d.kind === 'park' ? pauseEndpoints(deps.pool, [{ endpointId, ms: d.ms }]) : resumeEndpoints(deps.pool, [endpointId]);
+    done.then(() => d.kind === 'resume' && announce(), reportError);
+    armPoll();
+  }
+
+  async function send(row: ClaimedDelivery): Promise<Result> {
     const eventName = storedEventName(row.endpointEvents, row.eventType);
     const { body, headers } = buildRequest({
       payloadJson: row.payloadJson,
@@ -128,7 +180,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     return { attempt: toAttempt(row, eventName, r), outcome: toOutcome(row, r) };
   }
 
-  function toOutcome(row: ClaimedDelivery, r: PostResult): DeliveryOutcome {
+  function toOutcome(row: ClaimedDelivery, r: PostResult): Result['outcome'] {
     const base = { id: row.id, attempt: row.attempt, httpCode: r.httpCode, errorCode: r.errorCode };
     if (r.ok) return { ...base, status: 'succeeded', runAt: null };
     const retry = r.errorCode && PERMANENT.has(r.errorCode) ? ({ retry: false } as const) : nextRetry({ scheduleMs: s.retryScheduleMs, jitter: s.retryJitter }, row.attempt);
@@ -137,51 +189,25 @@ export function startWorker(deps: WorkerDeps): Worker {
       : { ...base, status: 'failed', runAt: null };
   }
 
-  function flush(): void {
-    if (flushing) return;
-    flushing = (async () => {
-      let backoffMs = 100;
-      while (results.length) {
-        const batch = results.splice(0, RECORD_BATCH);
-        try {
-          await recordAttempts(deps.pool, id, batch.map((b) => b.attempt), batch.map((b) => b.outcome));
-          deps.events.safeEmit('dispatch:attempts', { attempts: batch.map((b) => b.attempt) });
-          backoffMs = 100;
-        } catch (e) {
-          reportError(e);
-          // While stopping, give up: the leases end and the deliveries are sent again
-          // (at-least-once, same webhook-id). Otherwise keep the results and try again; a
-          // late write still logs a POST that really happened, and the lease guard keeps a
-          // delivery another worker took over from being overwritten.
-          if (stopping) continue;
-          results.unshift(...batch);
-          await new Promise((r) => setTimeout(r, backoffMs));
-          backoffMs = Math.min(backoffMs * 2, 5_000);
-        }
-      }
-    })().finally(() => {
-      flushing = null;
-      if (results.length) flush();
-    });
-  }
-
-  const running = loop();
+  pump();
+  armPoll();
 
   return {
     id,
     async stop() {
       stopping = true;
-      wakeup.wake();
-      await running;
-      await Promise.allSettled([...inflightSends]);
-      while (flushing) await flushing;
+      if (pollTimer) clearTimeout(pollTimer);
       unlistenDeliveries();
       unlistenEndpoints();
+      while (claiming) await claiming.catch(() => undefined);
+      if (pollTimer) clearTimeout(pollTimer);
+      await Promise.allSettled([...inflightSends]);
+      await recorder.stop();
     },
   };
 }
 
-function toAttempt(row: ClaimedDelivery, eventName: string, r: PostResult): AttemptInsert {
+function toAttempt(row: ClaimedDelivery, eventName: string, r: PostResult): Result['attempt'] {
   return {
     accountId: row.accountId,
     deliveryId: row.id,

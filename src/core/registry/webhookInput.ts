@@ -64,3 +64,6 @@ export function eventsForChannel(channel: Channel, events: SubscribedEvent[], ch
   }
   return kept;
 }
+
+/** The field rules, for checking a form one field at a time (registry/webhookDraft.ts). */
+export { schema as webhookInputSchema };

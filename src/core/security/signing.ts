@@ -1,19 +1,24 @@
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
 /**
- * Standard Webhooks signatures (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body`), made
- * by the `standardwebhooks` package itself so that receivers verifying with it agree by
- * construction. Decoded keys are cached: decoding costs more than signing a small body.
+ * Standard Webhooks signatures (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body`), the
+ * format of the `standardwebhooks` package, which receivers verify with. The key is checked
+ * and decoded by that package once per key (cached); the HMAC itself is node:crypto's,
+ * several times cheaper than the package's pure-JS SHA-256 on every delivery.
  */
-const cache = new Map<string, Webhook>();
+const cache = new Map<string, Buffer>();
 const CACHE_MAX = 10_000;
+const PREFIX = 'whsec_';
 
 export function sign(signingKey: string, msgId: string, timestamp: Date, body: string): string {
-  let wh = cache.get(signingKey);
-  if (!wh) {
+  let key = cache.get(signingKey);
+  if (!key) {
     if (cache.size >= CACHE_MAX) cache.clear();
-    wh = new Webhook(signingKey);
-    cache.set(signingKey, wh);
+    new Webhook(signingKey); // throws on a malformed or empty key, as signing always did
+    key = Buffer.from(signingKey.startsWith(PREFIX) ? signingKey.slice(PREFIX.length) : signingKey, 'base64');
+    cache.set(signingKey, key);
   }
-  return wh.sign(msgId, timestamp, body);
+  const mac = createHmac('sha256', key).update(`${msgId}.${Math.floor(timestamp.getTime() / 1000)}.`).update(body).digest('base64');
+  return `v1,${mac}`;
 }

@@ -20,50 +20,115 @@ export interface ClaimedDelivery {
   channel: string;
 }
 
+interface ClaimRow {
+  id: string;
+  attempt: number;
+  event_id: string;
+  event_type: string;
+  payload_json: string;
+  account_id: string;
+  endpoint_id: string;
+  endpoint_name: string;
+  endpoint_events: string[];
+  url: string;
+  secret: string | null;
+  signing_key: string;
+  device_id: string;
+  device_token: string;
+  channel: string;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  /** Most deliveries to claim (the worker's free slots, at most its batch size). */
+  limit: number;
+  /** Lease length, ms: the delivery is due again when it ends unfinished. */
+  leaseMs: number;
+  /** Free slots of an endpoint this worker has nothing in flight for. */
+  perEndpoint: number;
+  /** Endpoints with their own number of free slots (in flight here, or on probation); 0 = skip. */
+  busyEndpoints: string[];
+  busyFree: number[];
+  /** Endpoints to look at even when their deliveries are not at the front of the queue. */
+  knownEndpoints?: string[];
+  /** Rows at the front of the queue read to find endpoints with due work. @default 2 × limit */
+  scan?: number;
+  /**
+   * Paused endpoints to send one probe delivery to (circuit breaker): each gets its oldest
+   * waiting delivery, whether parked or not, beyond `limit`.
+   */
+  probeEndpoints?: string[];
+}
+
 /**
- * Claims up to `limit` due deliveries of active endpoints in one statement, giving each
- * endpoint no more than its free slots (`free`, by endpoint id; `perEndpoint` for the
- * others), so that one endpoint's backlog cannot fill a worker. SKIP LOCKED lets any number
- * of workers claim side by side. The lease is written into run_at: if this worker dies,
- * the delivery is simply due again when the lease ends.
+ * Claims up to `limit` due deliveries in one statement, giving each endpoint no more than
+ * its free slots, so that one endpoint's backlog cannot fill a worker. SKIP LOCKED lets any
+ * number of workers claim side by side. The lease is written into run_at: if this worker
+ * dies, the delivery is simply due again when the lease ends.
+ *
+ * Endpoints with due work are found at the front of the queue (the oldest due rows, minus
+ * endpoints with no free slot here) and among `knownEndpoints`; then each endpoint's own
+ * oldest due rows are taken through its (endpoint_id, run_at) index, up to its free slots,
+ * oldest first overall. So an endpoint with a long backlog it cannot take (all its slots
+ * hang) never hides the others' work, as a plain "oldest N rows" claim would. Paused
+ * endpoints (circuit breaker) are skipped, but for the probes asked for. Prepared: planning
+ * costs as much as running it.
  */
-export async function claimDeliveries(
-  pool: pg.Pool,
-  p: { workerId: string; limit: number; leaseMs: number; perEndpoint: number; busyEndpoints: string[]; busyFree: number[] },
-): Promise<ClaimedDelivery[]> {
-  const { rows } = await pool.query(
-    `with candidates as (
-       select d.id, d.endpoint_id, d.run_at,
-              row_number() over (partition by d.endpoint_id order by d.run_at, d.id) as rn
-         from (select id, endpoint_id, run_at
-                 from delivery
-                where status = 'pending' and run_at <= now()
+export async function claimDeliveries(pool: pg.Pool, p: ClaimRequest): Promise<ClaimedDelivery[]> {
+  const full = p.busyEndpoints.filter((_, i) => (p.busyFree[i] ?? 0) <= 0);
+  const { rows } = await pool.query<ClaimRow>({
+    name: 'claim_deliveries_v3',
+    text: `with front as (
+       select distinct f.endpoint_id
+         from (select endpoint_id from delivery
+                where status = 'pending' and run_at <= now() and endpoint_id <> all($9::uuid[])
                 order by run_at
-                limit $1 * 4) d
-         join endpoint ep on ep.id = d.endpoint_id and ep.status = 'active'
+                limit $8) f
+     ), eps as (
+       select endpoint_id from front
+       union
+       select unnest($7::uuid[])
+     ), slots as (
+       select e.endpoint_id, coalesce(b.free, $4) as free
+         from eps e
+         join endpoint ep on ep.id = e.endpoint_id and ep.status = 'active' and (ep.paused_until is null or ep.paused_until <= now())
+         left join unnest($5::uuid[], $6::int[]) as b(endpoint_id, free) on b.endpoint_id = e.endpoint_id
+        where coalesce(b.free, $4) > 0
      ), picked as (
-       select d.id
-         from delivery d
-         join candidates c on c.id = d.id
-         left join unnest($5::uuid[], $6::int[]) as f(endpoint_id, free) on f.endpoint_id = c.endpoint_id
-        where c.rn <= coalesce(f.free, $4)
-          and d.status = 'pending' and d.run_at <= now()
+       select c.id, c.run_at
+         from slots s
+         cross join lateral (
+           select d.id, d.run_at from delivery d
+            where d.endpoint_id = s.endpoint_id and d.status = 'pending' and d.run_at <= now()
+            order by d.run_at
+            limit s.free
+              for update of d skip locked) c
         order by c.run_at
         limit $1
-          for update of d skip locked
+     ), probes as (
+       select c.id, c.run_at
+         from unnest($10::uuid[]) as pe(endpoint_id)
+         cross join lateral (
+           select d.id, d.run_at from delivery d
+            where d.endpoint_id = pe.endpoint_id and d.status = 'pending' and (d.leased_by is null or d.run_at <= now())
+            order by d.run_at
+            limit 1
+              for update of d skip locked) c
+     ), taken as (
+       select id from picked union select id from probes
      )
      update delivery d
         set attempts = d.attempts + 1,
             run_at = now() + $2 * interval '1 millisecond',
             leased_by = $3,
             updated_at = now()
-       from picked p, event ev, endpoint ep, device dv
+       from taken p, event ev, endpoint ep, device dv
       where d.id = p.id and ev.id = d.event_id and ep.id = d.endpoint_id and dv.id = ev.device_id
    returning d.id, d.attempts as attempt, d.event_id, ev.type as event_type, ev.payload::text as payload_json,
              d.account_id, d.endpoint_id, ep.name as endpoint_name, ep.events as endpoint_events, ep.url, ep.secret,
              ep.signing_key, dv.id as device_id, dv.token as device_token, dv.channel`,
-    [p.limit, p.leaseMs, p.workerId, p.perEndpoint, p.busyEndpoints, p.busyFree],
-  );
+    values: [p.limit, p.leaseMs, p.workerId, p.perEndpoint, p.busyEndpoints, p.busyFree, p.knownEndpoints ?? [], p.scan ?? p.limit * 2, full, p.probeEndpoints ?? []],
+  });
   return rows.map((r) => ({
     id: r.id,
     attempt: r.attempt,

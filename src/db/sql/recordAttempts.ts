@@ -47,8 +47,10 @@ export async function recordAttempts(
   outcomes: DeliveryOutcome[],
 ): Promise<{ attemptIds: string[]; deliveriesUpdated: number }> {
   const col = <K extends keyof AttemptInsert>(k: K) => attempts.map((a) => a[k]);
-  const { rows } = await pool.query<{ updated: number; ids: string[] | null }>(
-    `with upd as (
+  const { rows } = await pool.query<{ updated: number; ids: string[] | null }>({
+    // Prepared: parsing and planning this statement costs as much as running it for a small batch.
+    name: 'record_attempts_v1',
+    text: `with upd as (
        update delivery d
           set status = u.status, run_at = coalesce(u.run_at, d.run_at), leased_by = null,
               last_http_code = u.http_code, last_error_code = u.error_code, updated_at = now()
@@ -70,7 +72,7 @@ export async function recordAttempts(
      select (select count(*) from upd)::int as updated,
             (select array_agg(id order by id) from ins) as ids,
             (select count(*) from note) as notes`,
-    [
+    values: [
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.attempt),
       outcomes.map((o) => o.status),
@@ -96,6 +98,6 @@ export async function recordAttempts(
       col('responseBody'),
       col('attemptNumber'),
     ],
-  );
+  });
   return { attemptIds: rows[0]?.ids ?? [], deliveriesUpdated: rows[0]?.updated ?? 0 };
 }

@@ -1,0 +1,48 @@
+import type pg from 'pg';
+import type { Receipts } from './receiver.js';
+
+/** Published vs delivered for a set of endpoints: the bench's exactly-once check. */
+export interface DeliveryCount {
+  /** Deliveries the gateway queued for these endpoints (events × endpoints). */
+  published: number;
+  /** Distinct webhook-ids of those deliveries the receiver got. */
+  delivered: number;
+  /** POSTs beyond the first for the same webhook-id. */
+  duplicates: number;
+  /** webhook-ids the receiver got that were not queued in this run. */
+  unknown: number;
+  /** published = delivered, no duplicate, nothing unknown. */
+  exactlyOnce: boolean;
+}
+
+/** Deliveries of `endpointIds` queued after delivery id `afterId`, by id, with their event. */
+export async function deliveriesSince(pool: pg.Pool, afterId: string, endpointIds: string[]): Promise<Map<string, string>> {
+  const { rows } = await pool.query<{ id: string; event_id: string }>(
+    `select id, event_id from delivery where id > $1 and endpoint_id = any($2::uuid[])`,
+    [afterId, endpointIds],
+  );
+  return new Map(rows.map((r) => [`msg_${r.id}`, r.event_id]));
+}
+
+export async function lastDeliveryId(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ id: string }>(`select coalesce(max(id), 0)::text as id from delivery`);
+  return rows[0]?.id ?? '0';
+}
+
+/** Counts the receipts of routes `< routes` against the queued deliveries. */
+export function countDeliveries(r: Receipts, routes: number, queued: Map<string, string>, expected: number): DeliveryCount {
+  const seen = new Set<string>();
+  let received = 0;
+  let unknown = 0;
+  for (let i = 0; i < r.ids.length; i++) {
+    if (r.route[i]! >= routes) continue;
+    received++;
+    const id = r.ids[i]!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (!queued.has(id)) unknown++;
+  }
+  const delivered = seen.size - unknown;
+  const duplicates = received - seen.size;
+  return { published: expected, delivered, duplicates, unknown, exactlyOnce: expected === queued.size && delivered === expected && duplicates === 0 && unknown === 0 };
+}

@@ -1,0 +1,56 @@
+import { loadConfig } from '../../src/config.js';
+import { createCore, type Core } from '../../src/core/index.js';
+import { samplePayload } from '../../src/core/events/index.js';
+import type { DeviceView } from '../../src/core/registry/devices.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+
+/**
+ * The bench's side of the platform: a core of its own on the phase's database, used the way
+ * the messaging platform and an account's admin use the gateway (save a webhook, Send test
+ * to activate it, publish events).
+ */
+export interface BenchCore {
+  core: Core;
+  db: Database;
+  close(): Promise<void>;
+}
+
+export async function openBenchCore(url: string, poolMax = 24): Promise<BenchCore> {
+  const db = await openDatabase(url, { poolMax, migrate: false });
+  const config = loadConfig({ DATABASE_URL: url, ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent' });
+  const core = createCore({ db, config });
+  return {
+    core,
+    db,
+    async close() {
+      await core.close();
+      await db.close();
+    },
+  };
+}
+
+export interface Fixture {
+  accountId: string;
+  apiKey: string;
+  device: DeviceView;
+  /** One active endpoint per receiver URL, in the same order. */
+  endpointIds: string[];
+  /** What the platform publishes: the sample submission minus the gateway's own fields. */
+  data: Record<string, unknown>;
+}
+
+/** An account with one WhatsApp device and one active endpoint per URL, all subscribed to `submission`. */
+export async function seedFixture(core: Core, urls: string[], name = 'Bench'): Promise<Fixture> {
+  const { account, apiKey } = await core.accounts.create({ name });
+  const device = await core.devices.register(account.id, { channel: 'whatsapp', name: 'Bench line', identifier: '6281200000000', inboundHandler: 'webhook' });
+  const endpointIds: string[] = [];
+  for (const [i, url] of urls.entries()) {
+    const saved = await core.webhooks.save(account.id, { name: `bench-${i}`, url: `${url}/hook`, deviceIds: [device.id], events: ['submission'] });
+    const [target] = await core.tests.targets(account.id, { webhookId: saved.webhookId });
+    const test = await core.tests.send(account.id, target!.id);
+    if (!test.success) throw new Error(`Send test to ${url} failed: the endpoint stays Pending test`);
+    endpointIds.push(saved.endpoints[0]!.id);
+  }
+  const { event: _e, device: _d, channel: _c, ...data } = samplePayload('submission', device);
+  return { accountId: account.id, apiKey, device, endpointIds, data };
+}

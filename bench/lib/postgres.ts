@@ -1,0 +1,79 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { openDatabase } from '../../src/db/database.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+
+/**
+ * The bench's PostgreSQL: DATABASE_URL when set (the server must let this role create
+ * databases), otherwise an embedded one with fsync off under .data/bench-*, removed at the
+ * end. Every phase gets its own database, cloned from a migrated template, so that one
+ * phase's rows never slow the next.
+ */
+export interface BenchPostgres {
+  /** Where the server runs: `embedded` or the host of DATABASE_URL. */
+  kind: string;
+  version: string;
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const TEMPLATE = 'bench_template';
+
+export async function startBenchPostgres(databaseUrl: string | undefined): Promise<BenchPostgres> {
+  let adminUrl = databaseUrl;
+  let stopServer: () => Promise<void> = async () => undefined;
+  let kind = 'external';
+  if (!adminUrl) {
+    await mkdir(path.resolve('.data'), { recursive: true });
+    const dir = await mkdtemp(path.resolve('.data', 'bench-'));
+    try {
+      const server = await startEmbeddedPostgres({ dir, ephemeral: true });
+      adminUrl = server.url;
+      stopServer = async () => {
+        await server.stop();
+        await rm(dir, { recursive: true, force: true });
+      };
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+    kind = 'embedded (fsync off)';
+  }
+  const admin = adminUrl;
+  const created: string[] = [];
+  const exec = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    try {
+      return await c.query<{ v: string }>(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  const urlOf = (name: string) => {
+    const u = new URL(admin);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const version = (await exec(`select current_setting('server_version') as v`)).rows[0]?.v ?? '?';
+  await exec(`drop database if exists ${TEMPLATE} with (force)`);
+  await exec(`create database ${TEMPLATE}`);
+  created.push(TEMPLATE);
+  const migrated = await openDatabase(urlOf(TEMPLATE), { poolMax: 1 });
+  await migrated.close();
+  return {
+    kind,
+    version,
+    async createDatabase(name) {
+      await exec(`drop database if exists ${name} with (force)`);
+      await exec(`create database ${name} template ${TEMPLATE}`);
+      created.push(name);
+      return urlOf(name);
+    },
+    async stop() {
+      if (databaseUrl) for (const name of created.reverse()) await exec(`drop database if exists ${name} with (force)`).catch(() => undefined);
+      await stopServer();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-throttler';
+import { Bot, session, type StorageAdapter } from 'grammy';
+import type { Config } from '../config.js';
+import type { Notifier } from '../core/alerts/types.js';
+import type { Core } from '../core/index.js';
+import type { Logger } from '../log.js';
+import { identifyChat, requireLinkedChat } from './access.js';
+import { COMMANDS, HELP } from './commands.js';
+import { sessionSchema, type BotContext, type SessionData } from './context.js';
+import { errorBoundary } from './errors.js';
+import { addFeature } from './features/add.js';
+import { alertsFeature } from './features/alerts.js';
+import { editDevicesFeature } from './features/editDevices.js';
+import { linkFeature, sessionKey } from './features/link.js';
+import { logsFeature } from './features/logs.js';
+import { statusFeature } from './features/status.js';
+import { testFeature } from './features/test.js';
+import { webhooksFeature } from './features/webhooks.js';
+import { whyFeature } from './features/why.js';
+import { startUpdates, type UpdateSource } from './updates.js';
+import { createTelegramNotifier } from './notifier.js';
+
+export interface BotOptions {
+  log: Logger;
+  /** Outgoing rate limits; grammY's throttler defaults follow Telegram's (about 1 message/s per chat). */
+  throttle?: APIThrottlerOptions;
+}
+
+export interface TelegramBot {
+  bot: Bot<BotContext>;
+  /** Sends alerts through this bot's API client; works whether or not updates are received here. */
+  notifier: Notifier;
+  /** Registers the commands and starts receiving updates (long polling or webhook); resolves when ready. */
+  start(): Promise<void>;
+  /** Stops receiving updates and waits for the update being handled. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The Telegram admin bot: one Composer per feature behind one error boundary. Features parse,
+ * call core with the chat's account, and render; every rule is core's.
+ */
+export function createBot(config: Config, core: Core, opts: BotOptions): TelegramBot {
+  const token = config.telegramBotToken;
+  if (!token) throw new Error('createBot needs TELEGRAM_BOT_TOKEN');
+  const bot = new Bot<BotContext>(token, { client: { apiRoot: config.bot.apiRoot } });
+  // The last transformer installed runs first: a 429 retried by auto-retry queues again
+  // behind the throttler instead of jumping it.
+  bot.api.config.use(apiThrottler(opts.throttle));
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+
+  const storage: StorageAdapter<SessionData> = {
+    read: async (key) => {
+      const parsed = sessionSchema.safeParse(await core.admins.sessions.read(key));
+      return parsed.success ? parsed.data : undefined;
+    },
+    // An empty session is no row at all.
+    write: (key, value) => (value.add || value.editDevices ? core.admins.sessions.write(key, value) : core.admins.sessions.delete(key)),
+    delete: (key) => core.admins.sessions.delete(key),
+  };
+
+  const guarded = bot.errorBoundary(errorBoundary(opts.log));
+  guarded.use(identifyChat(core));
+  guarded.use(linkFeature(core));
+  guarded.use(requireLinkedChat);
+  guarded.use(session({ initial: (): SessionData => ({}), storage, getSessionKey: (ctx) => (ctx.chat ? sessionKey(String(ctx.chat.id)) : undefined) }));
+  guarded.use(addFeature(core), webhooksFeature(core), editDevicesFeature(core), testFeature(core), logsFeature(core), whyFeature(core), statusFeature(core), alertsFeature(core));
+  guarded.on('callback_query:data', (ctx) => ctx.answerCallbackQuery({ text: 'This button is no longer valid.' }));
+  guarded.on('message:text', async (ctx) => {
+    if (ctx.message.text.startsWith('/') || ctx.chat.type === 'private') await ctx.reply(`I did not get that.\n\n${HELP}`);
+  });
+  // Errors outside the boundary (none expected): logged, the loop goes on.
+  bot.catch((err) => opts.log.error({ err: err.error }, 'bot middleware failed'));
+
+  let source: UpdateSource | null = null;
+  return {
+    bot,
+    notifier: createTelegramNotifier(bot.api, core, opts.log),
+    async start() {
+      await bot.init();
+      await bot.api.setMyCommands(COMMANDS.map((c) => ({ command: c.command, description: c.description })));
+      source = await startUpdates(bot, config, opts.log);
+      opts.log.info({ bot: bot.botInfo.username, mode: config.bot.mode.kind }, 'Telegram bot started');
+    },
+    async stop() {
+      await source?.stop();
+      source = null;
+    },
+  };
+}
+

@@ -1,0 +1,15 @@
+import type pg from 'pg';
+import type { DeviceRow } from './devices.js';
+
+/**
+ * The publishing hot path's device lookup: many tokens in one prepared statement (unique
+ * index on token), scoped to an account when `accountId` is given.
+ */
+export async function devicesByTokens(pool: pg.Pool, tokens: string[], accountId: string | null): Promise<Map<string, DeviceRow>> {
+  const { rows } = await pool.query<DeviceRow>({
+    name: 'devices_by_tokens_v1',
+    text: `select id, account_id, channel, token, inbound_handler from device where token = any($1::text[]) and ($2::uuid is null or account_id = $2)`,
+    values: [[...new Set(tokens)], accountId],
+  });
+  return new Map(rows.map((r) => [r.token, r]));
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAlertService, type AlertService } from '../src/core/alerts/service.js';
+import type { Alert } from '../src/core/alerts/types.js';
+import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { publishedData } from './helpers/samples.js';
+
+/**
+ * Two gateway processes on one database (each with its own pool, LISTEN connection, delivery
+ * worker and alert service) share one alert policy: every alert is sent exactly once.
+ */
+
+/**
+ * Two POSTs in flight per process and a receiver that answers after 150 ms: a burst of four
+ * deliveries is shared by both processes. Bursts stay under the delivery breaker's threshold
+ * (five failures in a row pause an endpoint), which would only slow the test down.
+ */
+const ENV = { ALERT_WINDOW: '1s', RETRY_SCHEDULE: 'none', WORKER_BATCH_SIZE: '2', WORKER_CONCURRENCY: '2' };
+let a: TestGateway;
+let b: TestGateway;
+let rx: Receiver;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
+let endpointId: string;
+let failing = true;
+const sent: Array<Alert & { by: string }> = [];
+const observed = { A: 0, B: 0 };
+const services: AlertService[] = [];
+
+function startAlerts(gw: TestGateway, by: 'A' | 'B') {
+  gw.core.events.on('dispatch:attempts', ({ attempts }) => void (observed[by] += attempts.length));
+  services.push(startAlertService({ pool: gw.db.pool, events: gw.core.events, settings: gw.config.alerts, tickMs: 50, notifier: { notify: async (alert) => void sent.push({ ...alert, by }) } }));
+}
+
+beforeAll(async () => {
+  rx = await startReceiver((req, res) => {
+    const live = req.headers['user-agent'] === 'Kirisan-Webhook/1.0';
+    setTimeout(() => (failing && live ? res.writeHead(503).end('busy') : res.writeHead(200).end('ok')), live ? 150 : 0);
+  });
+  a = await startTestGateway(ENV);
+  b = await startTestGateway(ENV, { url: a.url });
+  acct = await seedAccount(a.core);
+  const saved = await a.core.webhooks.save(acct.accountId, { name: 'CRM', url: `${rx.url}/hook`, deviceIds: [acct.wa.id], events: ['submission'] });
+  endpointId = saved.endpoints[0]!.id;
+  const [target] = await a.core.tests.targets(acct.accountId, { webhookId: saved.webhookId });
+  expect((await a.core.tests.send(acct.accountId, target!.id)).success).toBe(true);
+  startAlerts(a, 'A');
+  startAlerts(b, 'B');
+  a.startWorker();
+  b.startWorker();
+});
+afterAll(async () => {
+  for (const s of services) await s.stop();
+  await b?.close();
+  await a?.close();
+  await rx?.close();
+});
+
+const publish = (n: number) =>
+  Promise.all(Array.from({ length: n }, () => a.core.dispatch.publish(acct.accountId, { deviceToken: acct.wa.token, event: 'submission', data: publishedData('submission', acct.wa) })));
+const liveAttempts = async () => Number((await a.db.pool.query(`select count(*)::int as n from attempt where endpoint_id = $1 and not test`, [endpointId])).rows[0].n);
+const kinds = () => sent.map((s) => s.kind);
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+describe('alerts from two gateway processes', () => {
+  it('a burst of failures shared by both processes: one alert at once, then one summary of the rest', async () => {
+    await publish(4);
+    await eventually(async () => (await liveAttempts()) === 4, 10_000, '4 failed attempts');
+    expect(observed.A).toBeGreaterThan(0);
+    expect(observed.B).toBeGreaterThan(0);
+    await eventually(() => sent.some((s) => s.kind === 'grouped'), 5000, 'the summary');
+    await settle();
+    expect(kinds()).toEqual(['failing', 'grouped']);
+    expect(sent[0]!.failures + sent[1]!.failures).toBe(4);
+    expect(sent[1]).toMatchObject({ windowMs: 1000, lastFailure: { httpCode: 503, diagnosis: { code: 'overloaded' } } });
+  });
+
+  it('the endpoint succeeding again: one recovery, counting every failure of the episode', async () => {
+    failing = false;
+    await publish(6);
+    await eventually(() => sent.some((s) => s.kind === 'recovered'), 10_000, 'the recovery');
+    await settle();
+    expect(kinds()).toEqual(['failing', 'grouped', 'recovered']);
+    expect(sent[2]).toMatchObject({ failures: 4, webhookName: 'CRM', lastFailure: null });
+  });
+
+  it('a muted endpoint sends nothing while muted, yet its state moves on; after unmuting, failures are told again', async () => {
+    sent.length = 0;
+    await a.core.alerts.mute(acct.accountId, { endpointId, hours: 1 });
+    failing = true;
+    const before = await liveAttempts();
+    await publish(3);
+    await eventually(async () => (await liveAttempts()) === before + 3, 10_000, '3 more attempts');
+    await settle();
+    expect(sent).toEqual([]);
+    const { rows } = await a.db.pool.query('select failing, total_failures from alert_state where endpoint_id = $1', [endpointId]);
+    expect(rows[0]).toEqual({ failing: true, total_failures: 3 });
+
+    await b.core.alerts.unmute(acct.accountId, endpointId);
+    await publish(1);
+    await eventually(() => sent.length > 0, 10_000, 'an alert after unmuting');
+    await settle();
+    expect(kinds()).toEqual(['grouped']);
+    expect(sent[0]!.failures).toBe(1);
+  });
+
+  it('a notifier that fails loses its message only: delivery and the alert state go on', async () => {
+    const errors: Error[] = [];
+    const broken = startAlertService({ pool: a.db.pool, events: { on: () => () => undefined }, settings: a.config.alerts, notifier: { notify: () => Promise.reject(new Error('Telegram is down')) }, onError: (e) => errors.push(e) });
+    try {
+      const alerts = await broken.observe([
+        { accountId: acct.accountId, deliveryId: null, endpointId, webhookName: 'CRM', deviceId: acct.wa.id, channel: 'whatsapp', eventName: 'submission', url: `${rx.url}/hook`, test: false, startedAt: new Date(Date.now() + 60_000), durationMs: 1, httpCode: 200, outcome: 'success', errorCode: null, errorText: null, responseBody: null, attemptNumber: 1 },
+      ]);
+      expect(alerts.map((x) => x.kind)).toEqual(['recovered']);
+      expect(errors.map((e) => e.message)).toEqual(['Telegram is down']);
+      const { rows } = await a.db.pool.query('select failing from alert_state where endpoint_id = $1', [endpointId]);
+      expect(rows[0]).toEqual({ failing: false });
+    } finally {
+      await broken.stop();
+    }
+  });
+});

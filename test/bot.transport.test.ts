@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TelegramBot } from '../src/bot/createBot.js';
+import { loadConfig } from '../src/config.js';
+import { freePort } from '../src/db/embedded.js';
+import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { botEnv, startTestBot } from './helpers/telegramBot.js';
+import { startFakeTelegram, type FakeTelegram } from './helpers/telegramServer.js';
+
+/** How the bot meets Telegram: webhook mode with a secret token, and Telegram's rate limits. */
+
+const SECRET = 'webhook-secret-token-0123456789';
+let tg: FakeTelegram;
+let gw: TestGateway;
+let bot: TelegramBot;
+let hookUrl: string;
+
+beforeAll(async () => {
+  tg = await startFakeTelegram();
+  const port = await freePort();
+  gw = await startTestGateway({
+    ...botEnv(tg),
+    HOST: '127.0.0.1',
+    TELEGRAM_BOT_MODE: 'webhook',
+    TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram/updates',
+    TELEGRAM_WEBHOOK_SECRET: SECRET,
+    TELEGRAM_WEBHOOK_PORT: String(port),
+  });
+  bot = await startTestBot(gw.config, gw.core);
+  hookUrl = `http://127.0.0.1:${port}/telegram/updates`;
+});
+afterAll(async () => {
+  await bot?.stop();
+  await gw?.close();
+  await tg?.close();
+});
+
+let updateId = 1;
+const helpUpdate = (chatId: number) => ({
+  update_id: updateId++,
+  message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private', first_name: 'A' }, from: { id: chatId, is_bot: false, first_name: 'A' }, text: '/help', entities: [{ type: 'bot_command', offset: 0, length: 5 }] },
+});
+const post = (body: unknown, secret?: string) =>
+  fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) }, body: JSON.stringify(body) });
+
+describe('webhook mode', () => {
+  it('registers the webhook URL with the secret token on start', () => {
+    const set = tg.calls.find((c) => c.method === 'setWebhook');
+    expect(set?.payload).toMatchObject({ url: 'https://bot.example.com/telegram/updates', secret_token: SECRET });
+    expect(tg.calls.some((c) => c.method === 'getUpdates')).toBe(false);
+  });
+
+  it('an update posted with the secret token is handled', async () => {
+    const res = await post(helpUpdate(4242), SECRET);
+    expect(res.status).toBe(200);
+    await tg.waitFor(4242, 'send /start <code> here');
+  });
+
+  it('an update without the right secret token is refused with 401 and not handled', async () => {
+    expect((await post(helpUpdate(4343))).status).toBe(401);
+    expect((await post(helpUpdate(4343), 'wrong-secret-token-0123456789')).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(tg.botMessages(4343)).toEqual([]);
+  });
+});
+
+describe('bot settings', () => {
+  it('webhook mode without its URL and secret stops at start, naming both variables', () => {
+    expect(() => loadConfig({ TELEGRAM_BOT_MODE: 'webhook' })).toThrow(/TELEGRAM_WEBHOOK_URL: .*\n\s+TELEGRAM_WEBHOOK_SECRET: /);
+    expect(() => loadConfig({ TELEGRAM_BOT_MODE: 'webhook', TELEGRAM_WEBHOOK_URL: 'http://bot.example.com/x', TELEGRAM_WEBHOOK_SECRET: SECRET })).toThrow(/TELEGRAM_WEBHOOK_URL: webhook mode needs the public https:\/\//);
+  });
+
+  it('alert window, threshold and link code lifetime are durations and counts', () => {
+    expect(loadConfig({}).alerts).toEqual({ windowMs: 600_000, threshold: 1 });
+    expect(loadConfig({ ALERT_WINDOW: '30s', ALERT_THRESHOLD: '3', LINK_CODE_TTL: '5m' })).toMatchObject({ alerts: { windowMs: 30_000, threshold: 3 }, bot: { linkCodeTtlMs: 300_000, mode: { kind: 'polling' } } });
+    expect(() => loadConfig({ ALERT_WINDOW: 'soon' })).toThrow(/ALERT_WINDOW/);
+  });
+});
+
+describe("Telegram's rate limits", () => {
+  it('an alert refused with 429 is sent again after retry_after (auto-retry)', async () => {
+    const acct = await seedAccount(gw.core);
+    const { code } = await gw.core.admins.createLinkCode(acct.accountId);
+    await gw.core.admins.link({ chatId: '4444', code });
+    tg.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+    const started = Date.now();
+    await bot.notifier.notify({ kind: 'recovered', accountId: acct.accountId, endpointId: '00000000-0000-0000-0000-000000000001', webhookName: 'CRM', url: 'https://crm.example.com/hook', failures: 2, windowMs: 600_000, lastFailure: null, at: new Date() });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(tg.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === '4444')).toHaveLength(2);
+    await tg.waitFor(4444, 'CRM recovered');
+  });
+
+  it('a chat Telegram refuses (bot blocked) is skipped; the other admin chats get the alert', async () => {
+    const acct = await seedAccount(gw.core, 'Two chats');
+    for (const chatId of ['4501', '4502']) {
+      const { code } = await gw.core.admins.createLinkCode(acct.accountId);
+      await gw.core.admins.link({ chatId, code });
+    }
+    tg.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    await bot.notifier.notify({ kind: 'recovered', accountId: acct.accountId, endpointId: '00000000-0000-0000-0000-000000000002', webhookName: 'Shop', url: 'https://shop.example.com/hook', failures: 1, windowMs: 600_000, lastFailure: null, at: new Date() });
+    await eventually(() => tg.botMessages(4501).length + tg.botMessages(4502).length === 1, 5000, 'one chat reached');
+  });
+});
+
