@@ -84,6 +84,7 @@ async function main(): Promise<number> {
         return JSON.stringify({ event: 'submission', device: f.device.token, channel: 'whatsapp', ...f.data });
       } finally {
         await b.close();
+        await pg.dropDatabase('bench_payload');
       }
     };
 
@@ -108,6 +109,7 @@ async function main(): Promise<number> {
         results.b1 = await runB1({ pool: b.db.pool, fixture, total: s.baselineDeliveries, batch, perEndpoint, loops: 4 });
       } finally {
         await b.close();
+        await pg.dropDatabase('bench_b1');
       }
     }
 
@@ -127,6 +129,8 @@ async function main(): Promise<number> {
       progress(phase, `latency: open arrivals at ${Math.round(rate)} healthy deliveries/s for ${s.latencySeconds} s (after ${s.latencyWarmupSeconds} s untimed)`);
       const latency = await runLatency(run, rate, s.latencySeconds, s.latencyWarmupSeconds, 60_000);
       await gateway.stop();
+      await b.close();
+      await pg.dropDatabase(`bench_${phase}`);
       return { throughput, latency };
     };
     if (runs(s, 'clean')) results.clean = await deliveryPhase('clean');
@@ -138,6 +142,8 @@ async function main(): Promise<number> {
       const b = await openBenchCore(await pg.createDatabase('bench_logs'), 4);
       cleanup.push(() => b.close());
       results.logs = await runLogQueries(b, s.logRows, s.logRepeats);
+      await b.close();
+      await pg.dropDatabase('bench_logs');
     }
 
     if (runs(s, 'feed')) {
@@ -170,7 +176,11 @@ async function main(): Promise<number> {
     printTable(title, rows);
     const file = await writeJson(results as unknown as Record<string, unknown>);
     progress('done', `results written to ${file}`);
-    return rows.some((r) => r.verdict === 'VOID') ? 2 : 0;
+    if (rows.some((r) => r.verdict === 'VOID')) {
+      process.stdout.write('\nVOID: published ≠ delivered in at least one run (see the rows marked VOID); its figures do not count.\n');
+      return 2;
+    }
+    return 0;
   } finally {
     await runCleanup();
   }

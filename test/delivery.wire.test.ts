@@ -33,9 +33,10 @@ async function activeWebhook(path: string, device: DeviceView, events: Subscribe
 }
 
 async function publishAndReceive(device: DeviceView, event: EventType, path: string) {
+  // Counted before publishing: the POST may arrive before the publish call returns.
+  const n = rx.received.length;
   const r = await gw.core.dispatch.publish(acct.accountId, { deviceToken: device.token, event, data: publishedData(event, device) });
   expect(r.deliveriesQueued).toBe(1);
-  const n = rx.received.length;
   await rx.waitFor(n + 1);
   const got = rx.received.at(-1)!;
   expect(got.path).toBe(`/${path}`);

@@ -19,13 +19,15 @@ export async function openBenchCore(url: string, poolMax = 24): Promise<BenchCor
   const db = await openDatabase(url, { poolMax, migrate: false });
   const config = loadConfig({ DATABASE_URL: url, ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent' });
   const core = createCore({ db, config });
+  let closed: Promise<void> | null = null;
   return {
     core,
     db,
-    async close() {
+    // Idempotent: a phase closes it when done, and the bench's cleanup again if it failed.
+    close: () => (closed ??= (async () => {
       await core.close();
       await db.close();
-    },
+    })()),
   };
 }
 

@@ -15,6 +15,11 @@ export interface BenchPostgres {
   kind: string;
   version: string;
   createDatabase(name: string): Promise<string>;
+  /**
+   * Drops a phase's database once the phase is over, so that autovacuum does not clean up
+   * after one phase while the next one is being measured.
+   */
+  dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +75,11 @@ export async function startBenchPostgres(databaseUrl: string | undefined): Promi
       await exec(`create database ${name} template ${TEMPLATE}`);
       created.push(name);
       return urlOf(name);
+    },
+    async dropDatabase(name) {
+      await exec(`drop database if exists ${name} with (force)`);
+      const i = created.indexOf(name);
+      if (i >= 0) created.splice(i, 1);
     },
     async stop() {
       if (databaseUrl) for (const name of created.reverse()) await exec(`drop database if exists ${name} with (force)`).catch(() => undefined);

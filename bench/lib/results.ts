@@ -76,6 +76,16 @@ export function buildRows(r: Results): Row[] {
     rows.push(row('Latency p99', ms(lat.latency.p99), '', '', `≤ ${t.latencyP99} ms`, lat.latency.p99 <= t.latencyP99));
     rows.push(once('Latency run', lat));
     rows.push(row('Gateway CPU per 10,000 deliveries', `${((tp.cpuSeconds / tp.delivered) * 10_000).toFixed(2)} CPU s`, '', '', '', null));
+    const us = (v: number) => ((v / tp.delivered) * 1e6).toFixed(0);
+    rows.push(
+      row(
+        'Machine CPU per delivery (throughput run)',
+        `${us(tp.cpu.machine)} µs`,
+        r.b0 ? `B0 ${r.b0.machineCpuUs.toFixed(0)} µs/POST` : '',
+        '',
+        `gateway ${us(tp.cpu.gateway)} · receiver ${us(tp.cpu.receiver)} · publisher ${us(tp.cpu.bench)} · PostgreSQL ${us(tp.cpu.postgresAndRest)}`,
+      ),
+    );
     rows.push(row('Gateway peak RSS (throughput run)', `${fmt(tp.peakRssMb)} MB`, '', '', `≤ ${t.peakRssMb} MB`, tp.peakRssMb <= t.peakRssMb));
     rows.push(
       row(

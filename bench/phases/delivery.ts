@@ -44,6 +44,8 @@ export interface LatencyResult extends DeliveryCount {
   latePublishes: number;
   /** The machine's CPU while publishing (warm-up included), by process. */
   cpu: CpuSplit;
+  /** SQL statements sent meanwhile by the gateway and by the publisher. */
+  statements: { gateway: number; publish: number };
   /** p50 / p99 per second of the run (by scheduled time): shows stalls. */
   timeline: Array<{ second: number; p50: number; p99: number }>;
 }
@@ -183,6 +185,7 @@ export async function runLatency(run: DeliveryRun, deliveriesPerSecond: number, 
   });
   const probe0 = await run.gateway.sample();
   const cpu0 = { machine: machineBusySeconds(), gateway: probe0.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, bench: benchCpuSeconds() };
+  const statements0 = bench.db.statements();
   const start = monoMs() + 20;
   // The first seconds run at the same rate but are not timed: they carry the switch from
   // the previous run (its leftover writes, autovacuum catching up), not this load.
@@ -206,6 +209,7 @@ export async function runLatency(run: DeliveryRun, deliveriesPerSecond: number, 
     await Promise.all(pending);
     const probe1 = await run.gateway.sample();
     const cpu = cpuSplit(cpu0, { machine: machineBusySeconds(), gateway: probe1.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, bench: benchCpuSeconds() });
+    const statements = { gateway: probe1.statements - probe0.statements, publish: bench.db.statements() - statements0 };
     if (failed) throw new Error(`${failed} publish calls failed`);
     const expected = total * run.healthy;
     await waitUntil(async () => {
@@ -238,13 +242,17 @@ export async function runLatency(run: DeliveryRun, deliveriesPerSecond: number, 
       latency: percentiles(latencies),
       latePublishes: late,
       cpu,
+      statements,
       timeline: [...perSecond.entries()].map(([second, v]) => {
         const p = percentiles(v ?? []);
         return { second, p50: Math.round(p.p50 * 10) / 10, p99: Math.round(p.p99 * 10) / 10 };
       }),
     };
     const per = (v: number) => ((v / total / run.healthy) * 1e6).toFixed(0);
-    progress(run.phase, `CPU µs per healthy delivery: machine ${per(cpu.machine)} = gateway ${per(cpu.gateway)} + receiver ${per(cpu.receiver)} + publisher ${per(cpu.bench)} + PostgreSQL ${per(cpu.postgresAndRest)}`);
+    progress(
+      run.phase,
+      `CPU µs per healthy delivery: machine ${per(cpu.machine)} = gateway ${per(cpu.gateway)} + receiver ${per(cpu.receiver)} + publisher ${per(cpu.bench)} + PostgreSQL ${per(cpu.postgresAndRest)} · statements per delivery: gateway ${(statements.gateway / total / run.healthy).toFixed(3)}, publish ${(statements.publish / total / run.healthy).toFixed(3)}`,
+    );
     progress(run.phase, `p50/p99 per second: ${result.timeline.map((t) => `${t.p50.toFixed(0)}/${t.p99.toFixed(0)}`).join(' ')}`);
     progress(
       run.phase,

@@ -9,7 +9,8 @@
  * they stay out of the front of the queue. After a pause (1 s, doubling up to 60 s) this
  * worker sends one of them as a probe: success closes the breaker and resumes the endpoint
  * (resumeEndpoints.ts); failure opens it again for twice as long. Failures of attempts that
- * were in flight when it opened do not count. If this worker dies, the park simply ends.
+ * were in flight when it opened do not count. If this worker dies, the park simply ends
+ * (after at most `parkMs`) and any worker sends them again.
  */
 export interface BreakerPolicy {
   /** Failed attempts in a row that open the breaker. @default 5 */
@@ -18,9 +19,15 @@ export interface BreakerPolicy {
   basePauseMs: number;
   /** Longest pause before a probe, ms. @default 60_000 */
   maxPauseMs: number;
+  /**
+   * How long waiting deliveries are parked for, ms: probes go out meanwhile, and parking
+   * again rewrites every waiting delivery of the endpoint, so it should be rare. Also the
+   * longest an endpoint stays paused if the worker that paused it dies. @default 600_000
+   */
+  parkMs: number;
 }
 
-export const DEFAULT_BREAKER: BreakerPolicy = { threshold: 5, basePauseMs: 1_000, maxPauseMs: 60_000 };
+export const DEFAULT_BREAKER: BreakerPolicy = { threshold: 5, basePauseMs: 1_000, maxPauseMs: 60_000, parkMs: 600_000 };
 
 /** What the worker should do after an attempt. */
 export type BreakerDecision =
@@ -109,10 +116,10 @@ export class EndpointBreakers {
     st.probe = null;
     st.pauseMs = st.pauseMs === 0 ? this.policy.basePauseMs : Math.min(this.policy.maxPauseMs, st.pauseMs * 2);
     st.openUntil = now + st.pauseMs;
-    // Park for long enough to cover several probes, so that a long outage rewrites its
-    // waiting deliveries once a minute or so, not at every probe.
+    // Park for long enough to cover many probes, so that a long outage rewrites its waiting
+    // deliveries every `parkMs`, not at every probe.
     if (st.parkedUntil >= st.openUntil + this.probeWindowMs) return null;
-    const ms = this.policy.maxPauseMs + this.probeWindowMs;
+    const ms = Math.max(this.policy.parkMs, st.pauseMs + this.probeWindowMs);
     st.parkedUntil = now + ms;
     return { kind: 'park', ms };
   }

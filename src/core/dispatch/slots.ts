@@ -1,8 +1,11 @@
 import type { ClaimedDelivery } from '../../db/sql/claimDeliveries.js';
 import type { EndpointBreakers } from './breaker.js';
 
-/** Most endpoints remembered as having more due work (each costs one index probe per claim). */
+/** Most endpoints remembered as having work (each costs one index probe per claim). */
 const KNOWN_MAX = 512;
+/** An endpoint that had deliveries claimed (or announced) within this long is looked at in every claim, ms. */
+const KNOWN_TTL_MS = 3_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What one claim may take: free slots of the endpoints it names, and of any other endpoint. */
 export interface SlotOffer {
@@ -14,13 +17,15 @@ export interface SlotOffer {
 
 /**
  * A worker's slots: POSTs in flight in all and per endpoint, and the endpoints known to
- * have more due work than they were given (they took every slot they were offered), which
- * the next claim looks at even when their deliveries are not at the front of the queue.
+ * have work (deliveries claimed or announced by a publisher in the last few seconds), which
+ * every claim looks at even when their deliveries are not at the front of the queue: a
+ * backlog there that this worker cannot take does not hide them.
  */
 export class EndpointSlots {
   inflight = 0;
   private readonly perEndpoint = new Map<string, number>();
-  private readonly knownEndpoints = new Map<string, true>();
+  /** Endpoint → when it last had deliveries claimed (performance.now() ms). */
+  private readonly knownEndpoints = new Map<string, number>();
 
   constructor(private readonly cap: number) {}
 
@@ -53,7 +58,7 @@ export class EndpointSlots {
    * cut short by an endpoint's slots (it got all it was offered, or had none to offer while
    * known to have work): freed slots should then trigger the next claim.
    */
-  settle(offer: SlotOffer, rows: ClaimedDelivery[]): boolean {
+  settle(offer: SlotOffer, rows: ClaimedDelivery[], now: number): boolean {
     const offered = new Map(offer.ids.map((e, i) => [e, offer.free[i] ?? 0]));
     const got = new Map<string, number>();
     for (const row of rows) {
@@ -62,19 +67,27 @@ export class EndpointSlots {
       this.perEndpoint.set(row.endpointId, (this.perEndpoint.get(row.endpointId) ?? 0) + 1);
     }
     let bound = false;
-    for (const endpointId of [...this.knownEndpoints.keys()]) {
-      const o = offered.get(endpointId) ?? offer.others;
-      if (o === 0) bound = true;
-      else if ((got.get(endpointId) ?? 0) < o) this.knownEndpoints.delete(endpointId);
+    for (const [endpointId, seen] of [...this.knownEndpoints]) {
+      if ((offered.get(endpointId) ?? offer.others) === 0) bound = true;
+      else if (now - seen > KNOWN_TTL_MS) this.knownEndpoints.delete(endpointId);
     }
     for (const [endpointId, n] of got) {
-      if (n < (offered.get(endpointId) ?? offer.others)) continue;
-      bound = true;
+      if (n >= (offered.get(endpointId) ?? offer.others)) bound = true;
       this.knownEndpoints.delete(endpointId);
-      this.knownEndpoints.set(endpointId, true);
+      this.knownEndpoints.set(endpointId, now);
       if (this.knownEndpoints.size > KNOWN_MAX) this.knownEndpoints.delete(this.knownEndpoints.keys().next().value!);
     }
     return bound;
+  }
+
+  /** Endpoints a publisher just queued deliveries for (the wake-up's payload). */
+  hint(endpointIds: string[], now: number): void {
+    for (const endpointId of endpointIds) {
+      if (!UUID.test(endpointId)) continue; // anyone may NOTIFY: only ids reach the claim
+      this.knownEndpoints.delete(endpointId);
+      this.knownEndpoints.set(endpointId, now);
+      if (this.knownEndpoints.size > KNOWN_MAX) this.knownEndpoints.delete(this.knownEndpoints.keys().next().value!);
+    }
   }
 
   /** A POST finished: its slot is free. */

@@ -70,7 +70,10 @@ export function startWorker(deps: WorkerDeps): Worker {
     pending = true;
     pump();
   };
-  const unlistenDeliveries = deps.listener.on(DELIVERY_CHANNEL, announce);
+  const unlistenDeliveries = deps.listener.on(DELIVERY_CHANNEL, (_channel, payload) => {
+    if (payload) slots.hint(payload.split(','), performance.now());
+    announce();
+  });
   // An endpoint that becomes Active again may have deliveries waiting for it.
   const unlistenEndpoints = deps.listener.on(ENDPOINT_CHANNEL, announce);
 
@@ -107,7 +110,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     }).then(
       (rows) => {
         backoffMs = 0;
-        const bound = slots.settle(offer, rows);
+        const bound = slots.settle(offer, rows, performance.now());
         for (const endpointId of probes) {
           const probe = rows.find((row) => row.endpointId === endpointId);
           if (probe) breakers.probing(endpointId, probe.id);

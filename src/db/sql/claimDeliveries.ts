@@ -51,7 +51,7 @@ export interface ClaimRequest {
   busyFree: number[];
   /** Endpoints to look at even when their deliveries are not at the front of the queue. */
   knownEndpoints?: string[];
-  /** Rows at the front of the queue read to find endpoints with due work. @default 2 × limit */
+  /** Rows at the front of the queue read to find endpoints with due work. @default 4 × limit */
   scan?: number;
   /**
    * Paused endpoints to send one probe delivery to (circuit breaker): each gets its oldest
@@ -66,24 +66,26 @@ export interface ClaimRequest {
  * number of workers claim side by side. The lease is written into run_at: if this worker
  * dies, the delivery is simply due again when the lease ends.
  *
- * Endpoints with due work are found at the front of the queue (the oldest due rows, minus
- * endpoints with no free slot here) and among `knownEndpoints`; then each endpoint's own
- * oldest due rows are taken through its (endpoint_id, run_at) index, up to its free slots,
- * oldest first overall. So an endpoint with a long backlog it cannot take (all its slots
- * hang) never hides the others' work, as a plain "oldest N rows" claim would. Paused
- * endpoints (circuit breaker) are skipped, but for the probes asked for. Prepared: planning
- * costs as much as running it.
+ * Endpoints with due work are found among the oldest `scan` due rows (minus endpoints with
+ * no free slot here: a bounded read, whatever is in front) and among `knownEndpoints` (the
+ * worker's recently active ones); then each endpoint's own oldest due rows are taken
+ * through its (endpoint_id, run_at) index, up to its free slots, oldest first overall. So
+ * an endpoint with a long backlog it cannot take (all its slots hang) never hides the work
+ * of the endpoints being served, as a plain "oldest N rows" claim would; an endpoint never
+ * seen before is found once it reaches the front. Paused endpoints (circuit breaker) are
+ * skipped, but for the probes asked for. Prepared: planning costs as much as running it.
  */
 export async function claimDeliveries(pool: pg.Pool, p: ClaimRequest): Promise<ClaimedDelivery[]> {
   const full = p.busyEndpoints.filter((_, i) => (p.busyFree[i] ?? 0) <= 0);
   const { rows } = await pool.query<ClaimRow>({
-    name: 'claim_deliveries_v3',
+    name: 'claim_deliveries_v6',
     text: `with front as (
        select distinct f.endpoint_id
          from (select endpoint_id from delivery
-                where status = 'pending' and run_at <= now() and endpoint_id <> all($9::uuid[])
+                where status = 'pending' and run_at <= now()
                 order by run_at
                 limit $8) f
+        where f.endpoint_id <> all($9::uuid[])
      ), eps as (
        select endpoint_id from front
        union
@@ -101,13 +103,16 @@ export async function claimDeliveries(pool: pg.Pool, p: ClaimRequest): Promise<C
            select d.id, d.run_at from delivery d
             where d.endpoint_id = s.endpoint_id and d.status = 'pending' and d.run_at <= now()
             order by d.run_at
-            limit s.free
+            -- never lock more than this claim can take: a worker claiming beside this one
+            -- skips every row locked here, taken or not
+            limit least(s.free, $1)
               for update of d skip locked) c
         order by c.run_at
         limit $1
      ), probes as (
        select c.id, c.run_at
          from unnest($10::uuid[]) as pe(endpoint_id)
+         join endpoint ep on ep.id = pe.endpoint_id and ep.status = 'active'
          cross join lateral (
            select d.id, d.run_at from delivery d
             where d.endpoint_id = pe.endpoint_id and d.status = 'pending' and (d.leased_by is null or d.run_at <= now())
@@ -127,7 +132,7 @@ export async function claimDeliveries(pool: pg.Pool, p: ClaimRequest): Promise<C
    returning d.id, d.attempts as attempt, d.event_id, ev.type as event_type, ev.payload::text as payload_json,
              d.account_id, d.endpoint_id, ep.name as endpoint_name, ep.events as endpoint_events, ep.url, ep.secret,
              ep.signing_key, dv.id as device_id, dv.token as device_token, dv.channel`,
-    values: [p.limit, p.leaseMs, p.workerId, p.perEndpoint, p.busyEndpoints, p.busyFree, p.knownEndpoints ?? [], p.scan ?? p.limit * 2, full, p.probeEndpoints ?? []],
+    values: [p.limit, p.leaseMs, p.workerId, p.perEndpoint, p.busyEndpoints, p.busyFree, p.knownEndpoints ?? [], p.scan ?? p.limit * 4, full, p.probeEndpoints ?? []],
   });
   return rows.map((r) => ({
     id: r.id,

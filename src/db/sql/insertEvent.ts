@@ -13,9 +13,15 @@ export interface EventInsert {
   route: boolean;
 }
 
+/** Most endpoint ids a wake-up names (36 characters each, under NOTIFY's 8000 bytes). */
+const HINT_MAX = 150;
+
 /**
  * Stores events and one delivery per routed endpoint, all in one statement (so in one
- * transaction), and wakes the workers on commit when anything was queued. Routing beyond
+ * transaction), and wakes the workers on commit when anything was queued. The wake-up
+ * names the endpoints that got deliveries (up to HINT_MAX; none when there are more), so a
+ * worker looks at them even when older deliveries it cannot take fill the front of the
+ * queue. Routing beyond
  * the device (handler, channel) is decided by the caller; this matches endpoints that are
  * active, linked to the device and subscribed to one of `eventNames`. A delivery for an
  * endpoint that is paused (circuit breaker, see pauseEndpoints.ts) is due when the pause
@@ -29,7 +35,7 @@ export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventIns
   if (!events.length) return [];
   const ids = events.map(() => randomUUID());
   const { rows } = await db.query<{ event_id: string; deliveries: number }>({
-    name: 'insert_events_v2',
+    name: 'insert_events_v3',
     text: `with i as (
        select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bool[])
          with ordinality as i(id, account_id, device_id, type, payload, names, route, n)
@@ -45,11 +51,13 @@ export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventIns
          join endpoint ep on ep.id = ed.endpoint_id
         where i.route and ep.account_id = i.account_id and ep.status = 'active' and ep.events && string_to_array(i.names, ',')
         order by i.n
-       returning event_id
+       returning event_id, endpoint_id
      ), counted as (
        select event_id, count(*)::int as n from dl group by event_id
+     ), hint as (
+       select count(distinct endpoint_id) as n, string_agg(distinct endpoint_id::text, ',') as ids from dl
      ), wake as (
-       select pg_notify('${DELIVERY_CHANNEL}', '') from (select 1 from dl limit 1) x
+       select pg_notify('${DELIVERY_CHANNEL}', case when hint.n <= ${HINT_MAX} then hint.ids else '' end) from hint where hint.n > 0
      )
      select i.id as event_id, coalesce(c.n, 0) as deliveries, (select count(*) from wake) as woke, (select count(*) from ev) as stored
        from i left join counted c on c.event_id = i.id
