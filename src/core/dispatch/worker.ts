@@ -1,3 +1,4 @@
+import { attemptRecord } from './attemptRecord.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../../config.js';
@@ -211,23 +212,19 @@ export function startWorker(deps: WorkerDeps): Worker {
 }
 
 function toAttempt(row: ClaimedDelivery, eventName: string, r: PostResult): Result['attempt'] {
-  return {
-    accountId: row.accountId,
-    deliveryId: row.id,
-    endpointId: row.endpointId,
-    webhookName: row.endpointName,
-    deviceId: row.deviceId,
-    channel: row.channel,
-    eventName,
-    url: row.url,
-    test: false,
-    startedAt: r.startedAt,
-    durationMs: r.durationMs,
-    httpCode: r.httpCode,
-    outcome: r.ok ? 'success' : 'failed',
-    errorCode: r.errorCode,
-    errorText: r.errorText,
-    responseBody: r.responseBody,
-    attemptNumber: row.attempt,
-  };
+  return attemptRecord(
+    {
+      accountId: row.accountId,
+      deliveryId: row.id,
+      endpointId: row.endpointId,
+      webhookName: row.endpointName,
+      deviceId: row.deviceId,
+      channel: row.channel,
+      eventName,
+      url: row.url,
+      test: false,
+      attemptNumber: row.attempt,
+    },
+    r,
+  );
 }

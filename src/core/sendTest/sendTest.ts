@@ -3,6 +3,7 @@ import { Endpoint } from '../../db/entities/index.js';
 import { recordAttempts, type AttemptInsert } from '../../db/sql/recordAttempts.js';
 import type { CoreContext } from '../context.js';
 import type { AttemptErrorCode } from '../dispatch/attemptError.js';
+import { attemptRecord } from '../dispatch/attemptRecord.js';
 import { buildRequest } from '../dispatch/deliveryRequest.js';
 import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
 import { announce } from '../registry/webhooks.js';
@@ -42,25 +43,21 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
     test: true,
   });
   const r = await ctx.sender.post({ url: endpoint.url, body, headers, timeoutMs: ctx.config.delivery.testTimeoutMs });
-  const attempt: AttemptInsert = {
-    accountId,
-    deliveryId: null,
-    endpointId: endpoint.id,
-    webhookName: endpoint.name,
-    deviceId: device.id,
-    channel: device.channel,
-    eventName: target.event,
-    url: endpoint.url,
-    test: true,
-    startedAt: r.startedAt,
-    durationMs: r.durationMs,
-    httpCode: r.httpCode,
-    outcome: r.ok ? 'success' : 'failed',
-    errorCode: r.errorCode,
-    errorText: r.errorText,
-    responseBody: r.responseBody,
-    attemptNumber: 1,
-  };
+  const attempt: AttemptInsert = attemptRecord(
+    {
+      accountId,
+      deliveryId: null,
+      endpointId: endpoint.id,
+      webhookName: endpoint.name,
+      deviceId: device.id,
+      channel: device.channel,
+      eventName: target.event,
+      url: endpoint.url,
+      test: true,
+      attemptNumber: 1,
+    },
+    r,
+  );
   const { attemptIds } = await recordAttempts(ctx.db.pool, null, [attempt], []);
   const activatedEndpointIds = r.ok ? await activateBatch(ctx, accountId, endpoint.batchId) : [];
   const attemptId = attemptIds[0]!;
