@@ -1,3 +1,4 @@
+import { withTransaction } from '../../db/transaction.js';
 import type pg from 'pg';
 import { endpointsWithAlertState, lockAlertStates, lockDueAlertStates, saveAlertStates, type AlertStateRow } from '../../db/sql/alertStates.js';
 import type { AttemptInsert } from '../../db/sql/recordAttempts.js';
@@ -48,18 +49,7 @@ export function startAlertService(deps: AlertServiceDeps): AlertService {
   };
 
   async function inTransaction(work: (client: pg.PoolClient) => Promise<Array<{ row: AlertStateRow; decisions: AlertDecision[] }>>): Promise<Alert[]> {
-    const client = await deps.pool.connect();
-    let outcome: Array<{ row: AlertStateRow; decisions: AlertDecision[] }>;
-    try {
-      await client.query('begin');
-      outcome = await work(client);
-      await client.query('commit');
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    const outcome = await withTransaction(deps.pool, work);
     // Only committed decisions are sent: a rolled-back evaluation is redone by nobody, but
     // neither is it sent twice.
     const alerts = outcome.flatMap(({ row, decisions }) => decisions.flatMap((d) => toAlert(row, d, deps.settings, now())));
