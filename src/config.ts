@@ -45,7 +45,17 @@ const schema = z.object({
   RESPONSE_BODY_LIMIT: z.coerce.number().int().min(0).max(65_536).default(4096),
   ATTEMPT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   GRAPHQL_INTROSPECTION: bool.optional(),
-  GRAPHQL_SANDBOX: bool.optional(),
+  GRAPHQL_EXPLORER: z.enum(['altair', 'sandbox', 'off'], { message: 'use altair (offline explorer), sandbox (Apollo Sandbox, loaded from the internet) or off' }).optional(),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
+    .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s]+$/, 'use a comma-separated list of origins such as https://app.example.com, or *')]))),
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number({ message: 'use a TCP port number' }).int().min(0).max(65535).optional(),
+  METRICS_ACCOUNT_LABELS: bool.default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url({ message: 'use the OTLP/HTTP collector address, e.g. http://localhost:4318' }).optional(),
+  OTEL_SERVICE_NAME: z.string().default('kirisan-webhook-gateway'),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5000),
   TELEGRAM_API_ROOT: z.string().url({ message: 'use the Bot API server address, e.g. https://api.telegram.org' }).default('https://api.telegram.org'),
@@ -99,8 +109,13 @@ export interface Config {
   graphql: {
     /** Schema introspection; on unless NODE_ENV=production. */
     introspection: boolean;
-    /** The Apollo Sandbox landing page at GET /graphql; on unless NODE_ENV=production. */
-    sandbox: boolean;
+    /**
+     * The page a browser gets at GET /graphql: Altair served from this process (works
+     * offline), Apollo Sandbox (loaded from Apollo's CDN), or none. altair unless NODE_ENV=production.
+     */
+    explorer: 'altair' | 'sandbox' | 'off';
+    /** Origins whose browser clients may call the API (CORS); '*' = any. None by default. */
+    corsOrigins: string[];
     maxDepth: number;
     /** Cost limit of one operation: one per field, lists multiplied by their page size. */
     maxComplexity: number;
@@ -120,6 +135,17 @@ export interface Config {
     /** Failures in a row that open an alert. @default 1 */
     threshold: number;
   };
+  /** Prometheus metrics at /metrics. */
+  metrics: {
+    /** When set, a scrape must send `Authorization: Bearer <token>`. */
+    token?: string;
+    /** When set, /metrics is served on this port (on HOST) instead of the API's. */
+    port?: number;
+    /** Label attempt and publish counters with the account id (cardinality grows with accounts). */
+    accountLabels: boolean;
+  };
+  /** OpenTelemetry traces, exported over OTLP/HTTP; off unless the endpoint is set. */
+  tracing: { endpoint?: string; serviceName: string };
   logLevel: string;
   production: boolean;
 }
@@ -178,7 +204,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     attemptRetentionDays: e.ATTEMPT_RETENTION_DAYS,
     graphql: {
       introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
-      sandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV !== 'production',
+      explorer: e.GRAPHQL_EXPLORER ?? (e.NODE_ENV === 'production' ? 'off' : 'altair'),
+      corsOrigins: e.CORS_ORIGINS,
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
     },
@@ -188,6 +215,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       linkCodeTtlMs: e.LINK_CODE_TTL[0]!,
     },
     alerts: { windowMs: e.ALERT_WINDOW[0]!, threshold: e.ALERT_THRESHOLD },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, accountLabels: e.METRICS_ACCOUNT_LABELS },
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''), serviceName: e.OTEL_SERVICE_NAME },
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
   };

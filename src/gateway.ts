@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from './config.js';
@@ -15,6 +15,10 @@ import { createEndpointStatusFeed, type EndpointStatusFeed } from './core/regist
 import { buildGatewaySchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { handleHealth } from './http/health.js';
+import { createRequestListener } from './http/serve.js';
+import { createMetrics, METRICS_PATH } from './observability/metrics.js';
+import { observedNotifier } from './observability/observedNotifier.js';
+import { startTracing } from './observability/tracing.js';
 import type { Logger } from './log.js';
 import { createBot, type BotOptions } from './bot/createBot.js';
 import { logNotifier } from './core/alerts/logNotifier.js';
@@ -28,6 +32,8 @@ export interface Gateway {
   listener: Listener;
   /** Base URL of the HTTP server, when the api role runs. */
   url: string | null;
+  /** Where /metrics is served: the API's server, or its own (METRICS_PORT). */
+  metricsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -72,6 +78,19 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     cleanup.push(() => endpointStatus.close());
     await listener.ready();
 
+    // Observers first, so they are stopped last: the final spans and counts of a stop are kept.
+    const tracing = startTracing({ events: core.events, settings: config.tracing, onError: (e) => log.warn({ err: e }, 'trace export failed') });
+    if (tracing) cleanup.push(() => tracing.close());
+    let graphqlSubscriptions = () => 0;
+    const metrics = createMetrics({ events: core.events, pool: db.pool, settings: config.metrics, liveSubscribers: () => graphqlSubscriptions() });
+    cleanup.push(() => metrics.close());
+    let metricsUrl: string | null = null;
+    if (config.metrics.port !== undefined) {
+      const own = await listen(createServer(createRequestListener({ log, routes: [(req, res) => metrics.handle(req, res)], notFound: 'not found: metrics are at /metrics' })), config.metrics.port, config.host, cleanup);
+      metricsUrl = `${own}${METRICS_PATH}`;
+      log.info({ url: metricsUrl }, 'metrics listening');
+    }
+
     // Every process that runs workers decides and sends its own alerts through the bot's API
     // client; only the `bot` role receives updates (long polling allows one receiver).
     const runsBot = config.roles.includes('bot');
@@ -86,7 +105,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
         pool: db.pool,
         events: core.events,
         settings: config.alerts,
-        notifier: telegram?.notifier ?? logNotifier(log),
+        notifier: observedNotifier(telegram?.notifier ?? logNotifier(log), core.events),
         onError: (e) => log.error({ err: e }, 'alert failed'),
       });
       cleanup.push(() => alerts.stop());
@@ -114,34 +133,43 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     let baseUrl: string | null = null;
     if (config.roles.includes('api')) {
       let graphql: Awaited<ReturnType<typeof createGraphQLServer>> | null = null;
-      const server: Server = createServer((req, res) => {
-        (async () => {
-          if (await handleHealth(db, req, res)) return;
-          if (graphql && (await graphql.handle(req, res))) return;
-          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found: the API is at /graphql"}');
-        })().catch((e: unknown) => {
-          log.error({ err: e }, 'request failed');
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal server error"}');
-        });
-      });
-      graphql = await createGraphQLServer({ schema: await buildGatewaySchema(), core, feeds: { attempts: feed, endpointStatus }, config, log, httpServer: server });
-      cleanup.push(() => graphql?.stop());
-      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.port, config.host, resolve));
-      cleanup.push(
-        () =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
+      const server: Server = createServer(
+        createRequestListener({
+          log,
+          corsOrigins: config.graphql.corsOrigins,
+          notFound: 'not found: the API is at /graphql',
+          routes: [
+            (req, res) => handleHealth(db, req, res),
+            ...(config.metrics.port === undefined ? [(req: IncomingMessage, res: ServerResponse) => metrics.handle(req, res)] : []),
+            (req, res) => graphql?.handle(req, res) ?? false,
+          ],
+        }),
       );
-      const { port } = server.address() as AddressInfo;
-      baseUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      graphql = await createGraphQLServer({ schema: await buildGatewaySchema(), core, feeds: { attempts: feed, endpointStatus }, config, log, httpServer: server });
+      graphqlSubscriptions = () => graphql?.subscriptions() ?? 0;
+      cleanup.push(() => graphql?.stop());
+      baseUrl = await listen(server, config.port, config.host, cleanup);
+      if (config.metrics.port === undefined) metricsUrl = `${baseUrl}${METRICS_PATH}`;
       log.info({ url: `${baseUrl}/graphql` }, 'GraphQL API listening (HTTP and WebSocket)');
     }
 
-    return { core, db, feed, endpointStatus, listener, url: baseUrl, stop };
+    return { core, db, feed, endpointStatus, listener, url: baseUrl, metricsUrl, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/** Listens, registers the close, and returns the server's base URL. */
+async function listen(server: Server, port: number, host: string, cleanup: Array<() => Promise<void> | void>): Promise<string> {
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  cleanup.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const { port: bound } = server.address() as AddressInfo;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
 }

@@ -1,17 +1,48 @@
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { currentRequestId } from './observability/requestContext.js';
+
+export interface CreateLoggerOptions {
+  /**
+   * Human-readable lines (pino-pretty) instead of JSON. main asks for it when stdout is a
+   * terminal outside production; it falls back to JSON where pino-pretty is not installed
+   * (the production image has no dev dependencies).
+   */
+  pretty?: boolean;
+  /** Where the lines go (tests read them); stdout by default. */
+  destination?: DestinationStream;
+}
 
 /**
- * The process logger. Secrets never reach it: these paths are redacted wherever they
- * appear in a logged object, as a second line of defence behind not logging them at all.
+ * The process logger: JSON lines with ISO times, and `reqId` on every line written while a
+ * request is served. Secrets never reach it: these paths are redacted wherever they appear in
+ * a logged object, as a second line of defence behind not logging them at all.
  */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, opts: CreateLoggerOptions = {}): Logger {
+  const options: LoggerOptions = {
     level,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: () => {
+      const reqId = currentRequestId();
+      return reqId ? { reqId } : {};
+    },
     redact: {
       paths: ['secret', '*.secret', 'signingKey', '*.signingKey', 'apiKey', '*.apiKey', 'headers["x-webhook-secret"]', 'headers.authorization', '*.headers.authorization', 'token', '*.token'],
       censor: '[redacted]',
     },
-  });
+  };
+  if (opts.destination) return pino(options, opts.destination);
+  if (opts.pretty && prettyAvailable()) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  return pino(options);
+}
+
+function prettyAvailable(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type { Logger };

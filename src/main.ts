@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { loadEnvFile } from './envFile.js';
 import { seedDemo } from './demo.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
@@ -7,16 +8,16 @@ import { createLogger } from './log.js';
 /** `npm start`: validates the configuration, starts the gateway, stops it cleanly on a signal. */
 async function main(): Promise<void> {
   let config;
+  let envFile: string | null;
   try {
+    envFile = loadEnvFile();
     config = loadConfig();
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(78);
-    }
-    throw e;
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(78);
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true && !config.production });
+  if (envFile) log.info({ file: envFile }, 'settings read from the file (variables set in the environment win)');
   const gateway = await startGateway(config, { logger: log });
   // Only the process that serves the API seeds (so that worker-only processes never race it).
   const demo = config.roles.includes('api') ? await seedDemo(gateway.core) : null;
@@ -29,6 +30,13 @@ async function main(): Promise<void> {
         `  Account id: ${demo.accountId}`,
         `  API key:    ${demo.apiKey}   (shown once: keep it)`,
         gateway.url ? `  API:        ${gateway.url}/graphql` : '',
+        '',
+        'Next steps:',
+        gateway.url
+          ? `  1. Open ${gateway.url}/graphql in a browser (the API explorer), paste the API key, run the starter query.`
+          : '  1. Start a process with the api role to use the API explorer at /graphql.',
+        '  2. See a whole delivery happen (save → test → Active → live events → a failure explained): npm run demo',
+        '  3. Point a webhook at your own server: README.md, "Five minutes to a first delivery".',
         '',
       ].join('\n') + '\n',
     );

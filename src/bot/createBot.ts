@@ -60,6 +60,17 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
     delete: (key) => core.admins.sessions.delete(key),
   };
 
+  // For metrics: outside the boundary, so `ok: false` means a failure escaped it.
+  bot.use(async (ctx, next) => {
+    const t0 = performance.now();
+    let ok = false;
+    try {
+      await next();
+      ok = true;
+    } finally {
+      core.events.safeEmit('bot:update', { kind: updateKind(ctx.update), ok, durationMs: performance.now() - t0 });
+    }
+  });
   const guarded = bot.errorBoundary(errorBoundary(opts.log));
   guarded.use(identifyChat(core));
   guarded.use(linkFeature(core));
@@ -90,3 +101,7 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
   };
 }
 
+/** The update's type (message, callback_query, …): a small fixed set, fit for a metric label. */
+function updateKind(update: object): string {
+  return Object.keys(update).find((k) => k !== 'update_id') ?? 'unknown';
+}

@@ -9,12 +9,36 @@ export type RecordedAttempt = AttemptInsert & { id: string };
  * through `safeEmit`, so a throwing listener can never break delivery.
  */
 export interface GatewayEventMap {
-  /** Live attempts a worker has just committed (one batch). */
-  'dispatch:attempts': { attempts: AttemptInsert[] };
+  /** Events stored by one publish call, with the deliveries each queued. */
+  'dispatch:published': { events: PublishedEvent[]; startedAt: number; durationMs: number };
+  /** One claim statement of a worker: what it took out of `limit`. */
+  'dispatch:claimed': { workerId: string; deliveries: ClaimedRef[]; limit: number; startedAt: number; durationMs: number };
+  /** Live attempts a worker has just committed (one batch), and how long that write took. */
+  'dispatch:attempts': { attempts: AttemptInsert[]; startedAt: number; durationMs: number };
   /** A worker step failed (database down, …); the worker keeps going. */
   'dispatch:error': { error: Error };
   /** A Send test finished and was logged. */
   'test:sent': { attempt: RecordedAttempt; activatedEndpointIds: string[] };
+  /** A notifier took an alert (sent: true) or failed to (sent: false). */
+  'alert:notified': { kind: string; sent: boolean };
+  /** The Telegram bot handled one update (ok: false when the error boundary caught a failure). */
+  'bot:update': { kind: string; ok: boolean; durationMs: number };
+}
+
+/** Times are epoch milliseconds (`Date.now()`), so observers can place spans after the fact. */
+export interface PublishedEvent {
+  eventId: string;
+  type: string;
+  channel: string;
+  accountId: string;
+  deliveries: number;
+}
+
+/** A claimed delivery as observers see it; its webhook-id is `msg_<deliveryId>`. */
+export interface ClaimedRef {
+  deliveryId: string;
+  eventId: string;
+  endpointId: string;
 }
 
 export class GatewayEvents {

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Core } from '../core/index.js';
 import type { Principal } from '../core/registry/accounts.js';
 import type { Logger } from '../log.js';
+import { requestIdFrom, requestScope } from '../observability/requestContext.js';
 import { principalFor, type GraphQLContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { checkComplexity, depthRule } from './limits.js';
@@ -19,6 +20,8 @@ const BODY_LIMIT = 1_000_000;
 export interface GraphQLServer {
   /** Serves /graphql; false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Subscriptions open over WebSocket right now. */
+  subscriptions(): number;
   stop(): Promise<void>;
 }
 
@@ -41,15 +44,28 @@ export async function createGraphQLServer(p: {
 
   const wss = new WebSocketServer({ server: p.httpServer, path: GRAPHQL_PATH });
   const principals = new WeakMap<object, Principal | null>();
+  // Open subscriptions per connection, for the live-subscribers gauge and the operation log.
+  const open = new Map<object, Map<string, { requestId: string; operation: string | undefined; t0: number }>>();
+  const ended = (ctx: object, id: string, how: string) => {
+    const op = open.get(ctx)?.get(id);
+    if (!op) return;
+    open.get(ctx)!.delete(id);
+    log.info({ reqId: op.requestId, operation: op.operation, transport: 'websocket', how, durationMs: Math.round(performance.now() - op.t0) }, 'subscription ended');
+  };
   const ws = useServer<Record<string, unknown>>(
     {
       schema,
+      onClose: (ctx) => {
+        for (const id of [...(open.get(ctx)?.keys() ?? [])]) ended(ctx, id, 'connection closed');
+        open.delete(ctx);
+      },
+      onComplete: (ctx, id) => ended(ctx, id, 'completed'),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         principals.set(ctx, await principalFor(core, params.authorization ?? params.Authorization));
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         let document;
         try {
           document = parse(payload.query);
@@ -64,6 +80,12 @@ export async function createGraphQLServer(p: {
           return [e as GraphQLError];
         }
         const contextValue: GraphQLContext = { principal: principals.get(ctx) ?? null, core, feeds };
+        // One request id per operation; the connection's X-Request-Id prefixes it when sent.
+        const requestId = `${requestIdFrom(ctx.extra.request.headers['x-request-id'])}:${id}`;
+        const operation = payload.operationName ?? undefined;
+        if (!open.has(ctx)) open.set(ctx, new Map());
+        open.get(ctx)!.set(id, { requestId, operation, t0: performance.now() });
+        log.info({ reqId: requestId, operation, transport: 'websocket' }, 'subscription started');
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -80,11 +102,13 @@ export async function createGraphQLServer(p: {
     formatError,
     validationRules: [depthRule(config.graphql.maxDepth)],
     plugins: [
-      config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      config.graphql.explorer === 'sandbox' ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ request, document }) {
+            async didResolveOperation({ request, document, operationName }) {
+              const scope = requestScope.getStore();
+              if (scope) scope.operation = operationName ?? undefined;
               checkComplexity({ schema, document, variables: request.variables, operationName: request.operationName, max: config.graphql.maxComplexity });
             },
           };
@@ -127,6 +151,7 @@ export async function createGraphQLServer(p: {
 
   return {
     handle,
+    subscriptions: () => [...open.values()].reduce((n, ops) => n + ops.size, 0),
     async stop() {
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

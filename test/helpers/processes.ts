@@ -3,11 +3,18 @@ import path from 'node:path';
 
 /**
  * A real gateway process (`node dist/src/main.js`, as `npm start` runs it) with the given
- * environment. Resolves once it logged `readyMessage`.
+ * environment (in `cwd` when given, which then may hold a .env). Resolves once it logged
+ * `readyMessage`.
  */
-export async function startGatewayProcess(env: Record<string, string>, readyMessage = 'delivery worker started'): Promise<{ child: ChildProcess; output: () => string; stop(): Promise<void> }> {
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  readyMessage = 'delivery worker started',
+  opts: { cwd?: string } = {},
+): Promise<{ child: ChildProcess; output: () => string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // ENV_FILE=none: a developer's own .env in the checkout must not leak into tests.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...(opts.cwd ? {} : { ENV_FILE: 'none' }), ...env },
+    cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -52,14 +52,18 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
     if (!isEventType(input.event)) throw invalid(at(i, 'event'), 'must be one of incoming_message, submission, message_status');
   }
   if (!inputs.length) return [];
+  const startedAt = Date.now();
+  const t0 = performance.now();
   const devices = await devicesByTokens(ctx.db.pool, inputs.map((i) => i.deviceToken), accountId);
   const rows: EventInsert[] = [];
   const reasons: Array<string | null> = [];
+  const channels: Channel[] = [];
   for (const [i, input] of inputs.entries()) {
     const device: DeviceRow | undefined = devices.get(input.deviceToken);
     if (!device) throw notFound('device', at(i, 'deviceToken'));
     const type = input.event as EventType;
     const channel = device.channel as Channel;
+    channels.push(channel);
     const data = withIndex(field, i, () => parseEventData(type, channel, input.data));
     const produces = deviceProducesEvent({ channel, inboundHandler: device.inbound_handler as InboundHandler }, type);
     rows.push({
@@ -73,6 +77,11 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
     reasons.push(produces.ok ? null : produces.reason);
   }
   const stored = await insertEvents(ctx.db.pool, rows);
+  ctx.events.safeEmit('dispatch:published', {
+    events: stored.map((r, i) => ({ eventId: r.eventId, type: rows[i]!.type, channel: channels[i]!, accountId: rows[i]!.accountId, deliveries: r.deliveries })),
+    startedAt,
+    durationMs: performance.now() - t0,
+  });
   return stored.map((r, i) => ({ eventId: r.eventId, deliveriesQueued: r.deliveries, notRoutedReason: reasons[i] ?? null }));
 }
 

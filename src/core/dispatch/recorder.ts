@@ -54,9 +54,11 @@ export function createRecorder(deps: { pool: pg.Pool; workerId: string; events: 
       let backoffMs = 100;
       do {
         const batch = results.splice(0, RECORD_BATCH);
+        const startedAt = Date.now();
+        const t0 = performance.now();
         try {
           await recordAttempts(deps.pool, deps.workerId, batch.map((b) => b.attempt), batch.map((b) => b.outcome));
-          deps.events.safeEmit('dispatch:attempts', { attempts: batch.map((b) => b.attempt) });
+          deps.events.safeEmit('dispatch:attempts', { attempts: batch.map((b) => b.attempt), startedAt, durationMs: performance.now() - t0 });
           backoffMs = 100;
         } catch (e) {
           deps.onError(e);

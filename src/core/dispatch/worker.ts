@@ -99,6 +99,8 @@ export function startWorker(deps: WorkerDeps): Worker {
     freed = 0;
     const offer = slots.offer(breakers);
     const probes = breakers.probes(performance.now());
+    const startedAt = Date.now();
+    const t0 = performance.now();
     const p = claimDeliveries(deps.pool, {
       workerId: id,
       limit,
@@ -111,6 +113,13 @@ export function startWorker(deps: WorkerDeps): Worker {
     }).then(
       (rows) => {
         backoffMs = 0;
+        deps.events.safeEmit('dispatch:claimed', {
+          workerId: id,
+          deliveries: rows.map((r) => ({ deliveryId: r.id, eventId: r.eventId, endpointId: r.endpointId })),
+          limit,
+          startedAt,
+          durationMs: performance.now() - t0,
+        });
         const bound = slots.settle(offer, rows, performance.now());
         for (const endpointId of probes) {
           const probe = rows.find((row) => row.endpointId === endpointId);
