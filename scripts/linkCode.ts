@@ -22,7 +22,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const { url, stop } = await database(config);
-  const db = await openDatabase(url, { poolMax: 2 });
+  const db = await openDatabase(url, { ...config.database, poolMax: 2 });
   const core = createCore({ db, config });
   try {
     const { code, expiresAt } = await core.admins.createLinkCode(accountId);

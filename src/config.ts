@@ -66,89 +66,18 @@ const schema = z.object({
   LINK_CODE_TTL: durationList.prefault('15m').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 15m')),
   ALERT_WINDOW: durationList.prefault('10m').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 10m')),
   ALERT_THRESHOLD: z.coerce.number({ message: 'use a whole number of failures' }).int().min(1).max(1000).default(1),
+  SHUTDOWN_GRACE_MS: ms(10_000),
+  MIGRATE_ON_START: bool.default(true),
+  DB_POOL_MAX: z.coerce.number().int().min(2).max(500).default(20),
+  DB_ORM_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+  DB_CONNECT_TIMEOUT_MS: ms(3_000),
+  DB_STATEMENT_TIMEOUT_MS: ms(5_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: ms(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
 export type Env = z.input<typeof schema>;
-
-export interface Config {
-  port: number;
-  host: string;
-  /** Unset: the gateway starts its own embedded PostgreSQL under dataDir. */
-  databaseUrl?: string;
-  dataDir: string;
-  embeddedPgPort: number;
-  platformApiKey?: string;
-  allowPrivateTargets: boolean;
-  telegramBotToken?: string;
-  roles: Role[];
-  delivery: {
-    /** Live POST timeout, ms. @default 30_000 */
-    timeoutMs: number;
-    /** Send test timeout, ms. @default 45_000 */
-    testTimeoutMs: number;
-    /** Delay before each retry, ms; its length is the number of retries. */
-    retryScheduleMs: number[];
-    /** Each delay is spread by ± this fraction so that failures do not retry in lockstep. */
-    retryJitter: number;
-    /** Most POSTs one process has in flight. */
-    concurrency: number;
-    /** Most POSTs in flight to one endpoint, so one slow endpoint cannot take every slot. */
-    endpointConcurrency: number;
-    /** Most deliveries one claim statement takes. */
-    batchSize: number;
-    /** Fallback poll when no NOTIFY arrives (missed or from an older process). */
-    pollMs: number;
-    /** Lease = timeout + margin: a claimed delivery not finished by then is claimed again. */
-    leaseMarginMs: number;
-    /** Bytes of the receiver's response body kept in the attempt log. @default 4096 */
-    responseBodyLimit: number;
-  };
-  attemptRetentionDays: number;
-  graphql: {
-    /** Schema introspection; on unless NODE_ENV=production. */
-    introspection: boolean;
-    /**
-     * The page a browser gets at GET /graphql: Altair served from this process (works
-     * offline), Apollo Sandbox (loaded from Apollo's CDN), or none. altair unless NODE_ENV=production.
-     */
-    explorer: 'altair' | 'sandbox' | 'off';
-    /** Origins whose browser clients may call the API (CORS); '*' = any. None by default. */
-    corsOrigins: string[];
-    maxDepth: number;
-    /** Cost limit of one operation: one per field, lists multiplied by their page size. */
-    maxComplexity: number;
-  };
-  /** The Telegram admin bot (on when telegramBotToken is set). */
-  bot: {
-    /** Bot API server; tests point it at a fake one on loopback. @default https://api.telegram.org */
-    apiRoot: string;
-    mode: BotMode;
-    /** How long a chat link code stays valid, ms. @default 900_000 */
-    linkCodeTtlMs: number;
-  };
-  /** The alert policy (core/alerts). */
-  alerts: {
-    /** At most one failure message per endpoint per window; later failures are grouped. ms. @default 600_000 */
-    windowMs: number;
-    /** Failures in a row that open an alert. @default 1 */
-    threshold: number;
-  };
-  /** Prometheus metrics at /metrics. */
-  metrics: {
-    /** When set, a scrape must send `Authorization: Bearer <token>`. */
-    token?: string;
-    /** When set, /metrics is served on this port (on HOST) instead of the API's. */
-    port?: number;
-    /** Label attempt and publish counters with the account id (cardinality grows with accounts). */
-    accountLabels: boolean;
-  };
-  /** OpenTelemetry traces, exported over OTLP/HTTP; off unless the endpoint is set. */
-  tracing: { endpoint?: string; serviceName: string };
-  logLevel: string;
-  production: boolean;
-}
 
 /**
  * How Telegram updates reach the bot. Long polling needs nothing but must run in one process
@@ -170,6 +99,12 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * The gateway's settings, derived from the environment schema: one setting is one schema
+ * line and one line below (plus its row in .env.example and the README).
+ */
+export type Config = ReturnType<typeof toConfig>;
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings in .env files mean "unset", as docker-compose writes them.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -178,44 +113,104 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${String(i.path[0] ?? '?')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  return toConfig(parsed.data);
+}
+
+function toConfig(e: z.output<typeof schema>) {
   return {
     port: e.PORT,
     host: e.HOST,
+    /** Unset: the gateway starts its own embedded PostgreSQL under dataDir. */
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
+    /** 0 = any free port. */
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     platformApiKey: e.PLATFORM_API_KEY,
     allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
     telegramBotToken: e.TELEGRAM_BOT_TOKEN,
     roles: e.ROLES,
+    /** How this process starts and stops. */
+    lifecycle: {
+      /** On SIGTERM/SIGINT, how long in-flight POSTs may take to finish before they are cut off, ms. @default 10_000 */
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      /** Apply pending migrations at start (under an advisory lock); false for deploys that run `npm run migrate` first. @default true */
+      migrateOnStart: e.MIGRATE_ON_START,
+    },
+    /** Connections and timeouts of every pool, so that a database that is down or frozen costs a fast error, never a hang. */
+    database: {
+      /** Connections of the hot path's pool (claims, records, publishes, log queries). @default 20 */
+      poolMax: e.DB_POOL_MAX,
+      /** Connections of the registry's ORM pool. @default 5 */
+      ormPoolMax: e.DB_ORM_POOL_MAX,
+      /** Waiting for a connection (new or from a full pool), ms. @default 3_000 */
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      /** Longest statement; the server cancels it, and the client gives up a second later if the server is frozen. ms. @default 5_000 */
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      /** A transaction left idle this long is ended by the server (its locks released), ms. @default 10_000 */
+      idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     delivery: {
+      /** Live POST timeout, ms. @default 30_000 */
       timeoutMs: e.DELIVERY_TIMEOUT_MS,
+      /** Send test timeout, ms. @default 45_000 */
       testTimeoutMs: e.TEST_TIMEOUT_MS,
+      /** Delay before each retry, ms; its length is the number of retries. */
       retryScheduleMs: e.RETRY_SCHEDULE,
+      /** Each delay is spread by ± this fraction so that failures do not retry in lockstep. */
       retryJitter: e.RETRY_JITTER,
+      /** Most POSTs one process has in flight. */
       concurrency: e.WORKER_CONCURRENCY,
+      /** Most POSTs in flight to one endpoint, so one slow endpoint cannot take every slot. */
       endpointConcurrency: e.WORKER_ENDPOINT_CONCURRENCY,
+      /** Most deliveries one claim statement takes. */
       batchSize: e.WORKER_BATCH_SIZE,
+      /** Fallback poll when no NOTIFY arrives (missed or from an older process). */
       pollMs: e.WORKER_POLL_MS,
+      /** Lease = timeout + margin: a claimed delivery not finished by then is claimed again. */
       leaseMarginMs: e.LEASE_MARGIN_MS,
+      /** Bytes of the receiver's response body kept in the attempt log. @default 4096 */
       responseBodyLimit: e.RESPONSE_BODY_LIMIT,
     },
     attemptRetentionDays: e.ATTEMPT_RETENTION_DAYS,
     graphql: {
+      /** Schema introspection; on unless NODE_ENV=production. */
       introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+      /**
+       * The page a browser gets at GET /graphql: Altair served from this process (works
+       * offline), Apollo Sandbox (loaded from Apollo's CDN), or none. altair unless NODE_ENV=production.
+       */
       explorer: e.GRAPHQL_EXPLORER ?? (e.NODE_ENV === 'production' ? 'off' : 'altair'),
+      /** Origins whose browser clients may call the API (CORS); '*' = any. None by default. */
       corsOrigins: e.CORS_ORIGINS,
       maxDepth: e.GRAPHQL_MAX_DEPTH,
+      /** Cost limit of one operation: one per field, lists multiplied by their page size. */
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
     },
+    /** The Telegram admin bot (on when telegramBotToken is set). */
     bot: {
+      /** Bot API server; tests point it at a fake one on loopback. @default https://api.telegram.org */
       apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       mode: botMode(e),
+      /** How long a chat link code stays valid, ms. @default 900_000 */
       linkCodeTtlMs: e.LINK_CODE_TTL[0]!,
     },
-    alerts: { windowMs: e.ALERT_WINDOW[0]!, threshold: e.ALERT_THRESHOLD },
-    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, accountLabels: e.METRICS_ACCOUNT_LABELS },
+    /** The alert policy (core/alerts). */
+    alerts: {
+      /** At most one failure message per endpoint per window; later failures are grouped. ms. @default 600_000 */
+      windowMs: e.ALERT_WINDOW[0]!,
+      /** Failures in a row that open an alert. @default 1 */
+      threshold: e.ALERT_THRESHOLD,
+    },
+    /** Prometheus metrics at /metrics. */
+    metrics: {
+      /** When set, a scrape must send `Authorization: Bearer <token>`. */
+      token: e.METRICS_TOKEN,
+      /** When set, /metrics is served on this port (on HOST) instead of the API's. */
+      port: e.METRICS_PORT,
+      /** Label attempt and publish counters with the account id (cardinality grows with accounts). */
+      accountLabels: e.METRICS_ACCOUNT_LABELS,
+    },
+    /** OpenTelemetry traces, exported over OTLP/HTTP; off unless the endpoint is set. */
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''), serviceName: e.OTEL_SERVICE_NAME },
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',

@@ -1,13 +1,18 @@
 import 'reflect-metadata';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { loadEnvFile } from './envFile.js';
 import { seedDemo } from './demo.js';
-import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
+import { createRuntime, type Runtime } from './runtime.js';
 
-/** `npm start`: validates the configuration, starts the gateway, stops it cleanly on a signal. */
+/** Exit codes: 0 after a graceful stop, 1 when start or stop failed, 78 on a bad configuration, 128+n on a second signal. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+/** What a stop may take beyond the grace (recording the last results, closing pools), ms. */
+const STOP_MARGIN_MS = 5_000;
+
+/** `npm start`: validates the configuration, starts the gateway, stops it gracefully on SIGTERM or SIGINT. */
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   let envFile: string | null;
   try {
     envFile = loadEnvFile();
@@ -18,9 +23,46 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true && !config.production });
   if (envFile) log.info({ file: envFile }, 'settings read from the file (variables set in the environment win)');
-  const gateway = await startGateway(config, { logger: log });
+
+  // Installed before anything starts, so that a signal during start-up is a stop too.
+  let runtime: Runtime | null = null;
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      runtime?.stopNow();
+      process.exit(SIGNAL_EXIT[signal] ?? 1);
+    }
+    signalled = true;
+    log.info({ signal, graceMs: config.lifecycle.shutdownGraceMs }, 'stopping: no new work is taken; in-flight deliveries finish or are handed back');
+    const deadline = setTimeout(() => {
+      log.error('the stop took longer than the grace allows: exiting');
+      process.exit(1);
+    }, config.lifecycle.shutdownGraceMs + STOP_MARGIN_MS);
+    deadline.unref();
+    if (!runtime) return; // start-up notices `signalled` and stops what it started
+    runtime.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        log.error({ err: e }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  runtime = await createRuntime(config, { logger: log });
+  if (signalled) {
+    await runtime.stop();
+    log.info('stopped');
+    process.exit(0);
+  }
   // Only the process that serves the API seeds (so that worker-only processes never race it).
-  const demo = config.roles.includes('api') ? await seedDemo(gateway.core) : null;
+  const demo = config.roles.includes('api') ? await seedDemo(runtime.core) : null;
   if (demo) {
     // Printed once, on the first start only: the key is stored hashed and cannot be shown again.
     process.stdout.write(
@@ -29,11 +71,11 @@ async function main(): Promise<void> {
         'A demo account was created with one device per channel.',
         `  Account id: ${demo.accountId}`,
         `  API key:    ${demo.apiKey}   (shown once: keep it)`,
-        gateway.url ? `  API:        ${gateway.url}/graphql` : '',
+        runtime.url ? `  API:        ${runtime.url}/graphql` : '',
         '',
         'Next steps:',
-        gateway.url
-          ? `  1. Open ${gateway.url}/graphql in a browser (the API explorer), paste the API key, run the starter query.`
+        runtime.url
+          ? `  1. Open ${runtime.url}/graphql in a browser (the API explorer), paste the API key, run the starter query.`
           : '  1. Start a process with the api role to use the API explorer at /graphql.',
         '  2. See a whole delivery happen (save → test → Active → live events → a failure explained): npm run demo',
         '  3. Point a webhook at your own server: README.md, "Five minutes to a first delivery".',
@@ -41,22 +83,8 @@ async function main(): Promise<void> {
       ].join('\n') + '\n',
     );
   }
-  if (gateway.url) log.info(`Kirisan webhook gateway ready at ${gateway.url}/graphql`);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    gateway.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error({ err: e }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  if (runtime.url && config.roles.includes('api')) log.info(`Kirisan webhook gateway ready at ${runtime.url}/graphql`);
+  log.info({ roles: config.roles }, 'gateway ready');
 }
 
 main().catch((e: unknown) => {

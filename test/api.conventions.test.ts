@@ -98,11 +98,11 @@ describe('API conventions', () => {
     expect(JSON.stringify(r)).not.toMatch(/stack|select |at [A-Za-z]+ \(/);
   });
 
-  it('GET /healthz and /readyz answer', async () => {
-    expect(await (await fetch(`${api.http}/healthz`)).json()).toEqual({ status: 'ok' });
+  it('GET /healthz and /readyz answer, naming the roles the process runs', async () => {
+    expect(await (await fetch(`${api.http}/healthz`)).json()).toEqual({ status: 'ok', roles: ['api'] });
     const ready = await fetch(`${api.http}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', pendingMigrations: 0 });
+    expect(await ready.json()).toEqual({ status: 'ready', roles: ['api'], pendingMigrations: 0 });
   });
 
   it('schema.graphql is the printed schema (run `npm run schema` after changing the API)', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { startGateway, type Gateway } from '../src/gateway.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
 import { createTestDatabase } from './helpers/db.js';
 import { fakeResolver, seedAccount } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
@@ -16,7 +16,7 @@ import { startFakeTelegram, type FakeTelegram } from './helpers/telegramServer.j
 
 let tg: FakeTelegram;
 let rx: Receiver;
-let gw: Gateway;
+let gw: Runtime;
 let drop: () => Promise<void>;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
 let failing = false;
@@ -39,7 +39,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
     ...botEnv(tg),
   });
-  gw = await startGateway(config, { logger: silentLog, resolve: fakeResolver, bot: { throttle: TEST_THROTTLE } });
+  gw = await createRuntime(config, { logger: silentLog, resolve: fakeResolver, bot: { throttle: TEST_THROTTLE } });
   acct = await seedAccount(gw.core);
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type Gateway } from '../src/gateway.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
 import { createLogger } from '../src/log.js';
 import { PLATFORM_KEY, wsClient } from './helpers/api.js';
 import { createTestDatabase } from './helpers/db.js';
@@ -28,7 +28,7 @@ async function start(env: Record<string, string> = {}) {
     for (const p of parts) if (p) lines.push(JSON.parse(p) as Line);
   });
   const config = testConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', ROLES: 'api', PLATFORM_API_KEY: PLATFORM_KEY, ...env });
-  const gateway: Gateway = await startGateway(config, { logger: createLogger('info', { destination: out }), resolve: fakeResolver });
+  const gateway: Runtime = await createRuntime(config, { logger: createLogger('info', { destination: out }), resolve: fakeResolver });
   return {
     gateway,
     lines,

@@ -1,8 +1,10 @@
 import { loadConfig } from '../../src/config.js';
-import { createCore, type Core } from '../../src/core/index.js';
+import type { Core } from '../../src/core/index.js';
 import { samplePayload } from '../../src/core/events/index.js';
 import type { DeviceView } from '../../src/core/registry/devices.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import type { Database } from '../../src/db/database.js';
+import { createLogger } from '../../src/log.js';
+import { createRuntime } from '../../src/runtime.js';
 
 /**
  * The bench's side of the platform: a core of its own on the phase's database, used the way
@@ -16,18 +18,13 @@ export interface BenchCore {
 }
 
 export async function openBenchCore(url: string, poolMax = 24): Promise<BenchCore> {
-  const db = await openDatabase(url, { poolMax, migrate: false });
-  const config = loadConfig({ DATABASE_URL: url, ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent' });
-  const core = createCore({ db, config });
-  let closed: Promise<void> | null = null;
+  const config = loadConfig({ DATABASE_URL: url, ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent', MIGRATE_ON_START: 'false', DB_POOL_MAX: String(poolMax) });
+  const runtime = await createRuntime(config, { logger: createLogger('silent'), roles: [] });
   return {
-    core,
-    db,
-    // Idempotent: a phase closes it when done, and the bench's cleanup again if it failed.
-    close: () => (closed ??= (async () => {
-      await core.close();
-      await db.close();
-    })()),
+    core: runtime.core,
+    db: runtime.db,
+    // Idempotent (runtime.stop is): a phase closes it when done, and the bench's cleanup again if it failed.
+    close: runtime.stop,
   };
 }
 

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { openDatabase } from '../../src/db/database.js';
+import { loadConfig } from '../../src/config.js';
+import { migrate } from '../../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 
 /**
@@ -65,8 +66,7 @@ export async function startBenchPostgres(databaseUrl: string | undefined): Promi
   await exec(`drop database if exists ${TEMPLATE} with (force)`);
   await exec(`create database ${TEMPLATE}`);
   created.push(TEMPLATE);
-  const migrated = await openDatabase(urlOf(TEMPLATE), { poolMax: 1 });
-  await migrated.close();
+  await migrate(urlOf(TEMPLATE), loadConfig({}).database);
   return {
     kind,
     version,

@@ -73,7 +73,7 @@ export async function runB1(p: { pool: pg.Pool; fixture: Fixture; total: number;
         responseBody: 'ok',
         attemptNumber: c.attempt,
       }));
-      const outcomes: DeliveryOutcome[] = claimed.map((c) => ({ id: c.id, attempt: c.attempt, status: 'succeeded', runAt: null, httpCode: 200, errorCode: null }));
+      const outcomes: DeliveryOutcome[] = claimed.map((c) => ({ id: c.id, attempt: c.attempt, status: 'succeeded', delayMs: null, httpCode: 200, errorCode: null }));
       await recordAttempts(p.pool, workerId, attempts, outcomes);
       recorded += claimed.length;
     }

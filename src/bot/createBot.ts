@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-throttler';
 import { Bot, session, type StorageAdapter } from 'grammy';
@@ -31,9 +32,15 @@ export interface TelegramBot {
   bot: Bot<BotContext>;
   /** Sends alerts through this bot's API client; works whether or not updates are received here. */
   notifier: Notifier;
-  /** Registers the commands and starts receiving updates (long polling or webhook); resolves when ready. */
-  start(): Promise<void>;
-  /** Stops receiving updates and waits for the update being handled. */
+  /**
+   * Starts in the background and returns at once: contacts Telegram (each try bounded),
+   * registers the commands and starts receiving updates (long polling or webhook). While
+   * Telegram cannot be reached it logs a warning and tries again with backoff; nothing else
+   * waits for it. `ready` settles when updates are being received (or the bot was stopped).
+   */
+  start(): void;
+  readonly ready: Promise<void>;
+  /** Stops trying, stops receiving updates and waits for the update being handled. */
   stop(): Promise<void>;
 }
 
@@ -48,7 +55,10 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
   // The last transformer installed runs first: a 429 retried by auto-retry queues again
   // behind the throttler instead of jumping it.
   bot.api.config.use(apiThrottler(opts.throttle));
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+  // Network errors are not retried here (auto-retry would retry them forever, holding up
+  // whoever awaits the call): start-up retries with its own backoff, an alert that cannot be
+  // sent is logged.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
 
   const storage: StorageAdapter<SessionData> = {
     read: async (key) => {
@@ -85,21 +95,55 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
   bot.catch((err) => opts.log.error({ err: err.error }, 'bot middleware failed'));
 
   let source: UpdateSource | null = null;
+  const stopped = new AbortController();
+  let running: Promise<void> | null = null;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (markReady = r));
+
+  async function contact(): Promise<void> {
+    let delayMs = FIRST_RETRY_MS;
+    while (!stopped.signal.aborted) {
+      try {
+        // grammY types its signals with the abort-controller shim's AbortSignal; Node's is the same at run time.
+        const signal = AbortSignal.any([stopped.signal, AbortSignal.timeout(FIRST_CONTACT_MS)]) as unknown as Parameters<typeof bot.init>[0];
+        await bot.init(signal);
+        await bot.api.setMyCommands(
+          COMMANDS.map((c) => ({ command: c.command, description: c.description })),
+          undefined,
+          signal,
+        );
+        source = await startUpdates(bot, config, opts.log);
+        opts.log.info({ bot: bot.botInfo.username, mode: config.bot.mode.kind }, 'Telegram bot started');
+        return;
+      } catch (e) {
+        if (stopped.signal.aborted) return;
+        opts.log.warn({ err: e, retryInMs: delayMs }, 'Telegram cannot be reached; the bot keeps trying (the API and delivery do not wait for it)');
+        await sleep(delayMs, undefined, { signal: stopped.signal }).catch(() => undefined);
+        delayMs = Math.min(delayMs * 2, MAX_RETRY_MS);
+      }
+    }
+  }
+
   return {
     bot,
     notifier: createTelegramNotifier(bot.api, core, opts.log),
-    async start() {
-      await bot.init();
-      await bot.api.setMyCommands(COMMANDS.map((c) => ({ command: c.command, description: c.description })));
-      source = await startUpdates(bot, config, opts.log);
-      opts.log.info({ bot: bot.botInfo.username, mode: config.bot.mode.kind }, 'Telegram bot started');
+    ready,
+    start() {
+      running ??= contact().finally(markReady);
     },
     async stop() {
+      stopped.abort();
+      await running;
       await source?.stop();
       source = null;
     },
   };
 }
+
+/** Each try of the first contact with Telegram (getMe, setMyCommands), ms. */
+const FIRST_CONTACT_MS = 10_000;
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 60_000;
 
 /** The update's type (message, callback_query, …): a small fixed set, fit for a metric label. */
 function updateKind(update: object): string {

@@ -1,5 +1,5 @@
 import { GrammyError, type BotError } from 'grammy';
-import { isCoreError, type CoreError } from '../core/errors.js';
+import { publicError, type CoreError } from '../core/errors.js';
 import type { Logger } from '../log.js';
 import type { BotContext } from './context.js';
 import { esc } from './html.js';
@@ -24,6 +24,8 @@ export function replyFor(e: CoreError): string {
     case 'UNAUTHENTICATED':
     case 'FORBIDDEN':
       return NOT_LINKED;
+    case 'UNAVAILABLE':
+      return '⏳ The gateway cannot reach its database right now. Nothing was lost: try again in a few seconds.';
   }
 }
 
@@ -33,8 +35,9 @@ export function errorBoundary(log: Logger) {
   return async (err: BotError<BotContext>): Promise<void> => {
     const { ctx, error } = err;
     let text: string;
-    if (isCoreError(error)) {
-      text = replyFor(error);
+    const known = publicError(error);
+    if (known) {
+      text = replyFor(known);
     } else {
       log.error({ err: error, update: ctx.update.update_id }, 'bot update failed');
       text = INTERNAL;

@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+
 /**
  * Typed errors of the core. Every refusal a user can cause carries a stable `code` and,
  * when one input is at fault, the `field`. Each front door maps these once (GraphQL:
@@ -12,7 +14,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'CONFLICT'
-  | 'BAD_CURSOR';
+  | 'BAD_CURSOR'
+  | 'UNAVAILABLE';
 
 export class CoreError extends Error {
   override readonly name = 'CoreError';
@@ -34,7 +37,28 @@ export const invalid = (field: string, reason: string): CoreError =>
 export const notFound = (what: string, field?: string): CoreError =>
   new CoreError('NOT_FOUND', `${what} not found in this account`, field);
 
+/** Seconds a caller should wait before retrying an UNAVAILABLE answer (HTTP Retry-After). */
+export const RETRY_AFTER_SECONDS = 2;
+
+export const unavailable = (cause: unknown): CoreError =>
+  new CoreError(
+    'UNAVAILABLE',
+    `The gateway's database is not answering right now (it may be restarting). Try again in ${RETRY_AFTER_SECONDS} seconds or so: retrying is safe.`,
+    undefined,
+    { cause },
+  );
+
 export const isCoreError = (e: unknown): e is CoreError => e instanceof CoreError;
+
+/**
+ * What a front door tells the caller about a failure: a CoreError as it is, a database that
+ * cannot be reached as UNAVAILABLE (retryable), and null for anything else (an internal
+ * failure: opaque outward, logged in full).
+ */
+export function publicError(e: unknown): CoreError | null {
+  if (isCoreError(e)) return e;
+  return isDatabaseUnavailable(e) ? unavailable(e) : null;
+}
 
 /** Normalises whatever was thrown into an Error, keeping the original as `cause`. */
 export function coerceError(e: unknown): Error {

@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import type { Config } from '../config.js';
 import { ormConfig } from './mikro-orm.config.js';
 
 /**
@@ -16,20 +17,45 @@ export interface Database {
   close(): Promise<void>;
 }
 
+export type DatabaseSettings = Config['database'];
+
 // bigint ids (deliveries, attempts) stay strings: they leave the process as opaque ids.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
 
-export async function openDatabase(url: string, opts: { poolMax?: number; migrate?: boolean } = {}): Promise<Database> {
+/**
+ * Connection options shared by every connection the gateway opens. The server cancels a long
+ * statement (statement_timeout) and ends an abandoned transaction; the client gives up on
+ * its own a second later (query_timeout) for the case the server cannot answer at all (frozen,
+ * or the network is gone), and TCP keepalive notices a dead peer.
+ */
+export function connectionOptions(url: string, s: DatabaseSettings): pg.ClientConfig {
+  return {
+    connectionString: url,
+    connectionTimeoutMillis: s.connectTimeoutMs,
+    statement_timeout: s.statementTimeoutMs,
+    query_timeout: s.statementTimeoutMs + 1_000,
+    idle_in_transaction_session_timeout: s.idleInTransactionTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5_000,
+    application_name: 'kirisan-gateway',
+  };
+}
+
+export async function openDatabase(url: string, settings: DatabaseSettings): Promise<Database> {
   let statements = 0;
+  const connection = connectionOptions(url, settings);
   const orm = await MikroORM.init({
-    ...ormConfig(url, Math.max(2, Math.ceil((opts.poolMax ?? 10) / 2))),
+    ...ormConfig(url, settings.ormPoolMax),
+    driverOptions: {
+      connection: { ...connection, connectionString: undefined },
+      acquireConnectionTimeout: settings.connectTimeoutMs,
+    },
     onQuery: (sql: string) => {
       statements++;
       return sql;
     },
   });
-  if (opts.migrate !== false) await orm.getMigrator().up();
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolMax ?? 10 });
+  const pool = new pg.Pool({ ...connection, max: settings.poolMax });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const query = pool.query.bind(pool);
@@ -47,9 +73,4 @@ export async function openDatabase(url: string, opts: { poolMax?: number; migrat
       await orm.close(true);
     },
   };
-}
-
-/** Pending migrations, for readiness checks. */
-export async function pendingMigrations(orm: MikroORM): Promise<number> {
-  return (await orm.getMigrator().getPendingMigrations()).length;
 }

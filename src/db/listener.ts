@@ -1,42 +1,52 @@
 import pg from 'pg';
+import { connectionOptions, type DatabaseSettings } from './database.js';
 
 export type NotificationHandler = (channel: string, payload: string) => void;
 
 export interface Listener {
   on(channel: string, handler: NotificationHandler): () => void;
+  /**
+   * Called each time the connection is back after it was lost. Notifications sent while it was
+   * away are gone for good: a consumer catches up on what it may have missed (the live log
+   * reads the attempts made meanwhile, workers claim at once).
+   */
+  onReconnect(handler: () => void): () => void;
   /** Resolves once LISTEN is in place on every channel registered so far. */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface ListenerOptions {
+  settings: DatabaseSettings;
+  onError?: (e: unknown) => void;
+  /** How often the connection is checked with a query, ms: a frozen server sends no error. @default 5_000 */
+  heartbeatMs?: number;
+}
+
 /**
  * LISTEN on a dedicated connection (a pooled one may be handed to someone else between
- * notifications). On connection loss it reconnects with backoff and tells every handler
- * with a `reconnect` notification on channel '*', so that consumers can catch up on
- * whatever was announced while it was away.
+ * notifications). A connection that errors, or that does not answer a heartbeat query in time
+ * (a server frozen or behind a dead network says nothing), is dropped and replaced with
+ * backoff; then every onReconnect handler runs.
  */
-export function createListener(url: string, onError: (e: unknown) => void = () => undefined): Listener {
+export function createListener(url: string, opts: ListenerOptions): Listener {
+  const onError = opts.onError ?? (() => undefined);
   const handlers = new Map<string, Set<NotificationHandler>>();
+  const reconnectHandlers = new Set<() => void>();
   let client: pg.Client | null = null;
   let closed = false;
   let connecting: Promise<void> | null = null;
-  let retryMs = 100;
+  let heartbeat: NodeJS.Timeout | null = null;
 
   async function connect(): Promise<void> {
+    let retryMs = 100;
     while (!closed) {
-      const c = new pg.Client({ connectionString: url });
+      const c = new pg.Client(connectionOptions(url, opts.settings));
       try {
+        c.on('error', (e) => lost(c, e));
         await c.connect();
         c.on('notification', (n) => {
-          for (const h of handlers.get(n.channel) ?? []) safe(h, n.channel, n.payload ?? '');
-        });
-        c.on('error', (e) => {
-          onError(e);
-          if (client === c) {
-            client = null;
-            c.end().catch(() => undefined);
-            if (!closed) connecting = reconnect();
-          }
+          for (const h of handlers.get(n.channel) ?? []) safe(() => h(n.channel, n.payload ?? ''));
         });
         for (const channel of handlers.keys()) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
         if (closed) {
@@ -44,25 +54,47 @@ export function createListener(url: string, onError: (e: unknown) => void = () =
           return;
         }
         client = c;
-        retryMs = 100;
+        startHeartbeat(c);
         return;
       } catch (e) {
         onError(e);
-        await c.end().catch(() => undefined);
+        void c.end().catch(() => undefined);
         await new Promise((r) => setTimeout(r, retryMs));
         retryMs = Math.min(retryMs * 2, 5_000);
       }
     }
   }
 
-  async function reconnect(): Promise<void> {
-    await connect();
-    for (const set of handlers.values()) for (const h of set) safe(h, '*', 'reconnect');
+  function startHeartbeat(c: pg.Client): void {
+    let beating = false;
+    heartbeat = setInterval(() => {
+      if (beating || client !== c) return;
+      beating = true;
+      c.query('select 1').then(
+        () => (beating = false),
+        (e: unknown) => lost(c, e),
+      );
+    }, opts.heartbeatMs ?? 5_000);
+    heartbeat.unref();
   }
 
-  function safe(h: NotificationHandler, channel: string, payload: string) {
+  function lost(c: pg.Client, e: unknown): void {
+    if (client !== c) return;
+    client = null;
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = null;
+    onError(e);
+    // Not awaited: a frozen server would hold end() until it wakes up.
+    void c.end().catch(() => undefined);
+    if (closed) return;
+    connecting = connect().then(() => {
+      if (!closed) for (const h of reconnectHandlers) safe(h);
+    });
+  }
+
+  function safe(f: () => void): void {
     try {
-      h(channel, payload);
+      f();
     } catch (e) {
       onError(e);
     }
@@ -76,19 +108,26 @@ export function createListener(url: string, onError: (e: unknown) => void = () =
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
-        const listen = (connecting ?? Promise.resolve()).then(async () => {
-          if (client) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        // After the connection being made (or remade) is up; a connection made later LISTENs on
+        // every registered channel by itself, and LISTEN twice is harmless.
+        connecting = (connecting ?? Promise.resolve()).then(async () => {
+          const c = client;
+          if (c) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch((e: unknown) => lost(c, e));
         });
-        connecting = listen.catch(onError);
       }
       set.add(handler);
       return () => set.delete(handler);
+    },
+    onReconnect(handler) {
+      reconnectHandlers.add(handler);
+      return () => reconnectHandlers.delete(handler);
     },
     async ready() {
       await connecting;
     },
     async close() {
       closed = true;
+      if (heartbeat) clearInterval(heartbeat);
       await connecting?.catch(() => undefined);
       const c = client;
       client = null;

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { isCoreError, type ErrorCode } from '../core/errors.js';
+import { publicError, RETRY_AFTER_SECONDS, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../log.js';
 
 const PUBLIC_CODE: Record<ErrorCode, string> = {
@@ -12,6 +12,7 @@ const PUBLIC_CODE: Record<ErrorCode, string> = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   CONFLICT: 'CONFLICT',
+  UNAVAILABLE: 'UNAVAILABLE',
 };
 
 /** GraphQL's own codes, which carry no internals and pass through as they are. */
@@ -26,12 +27,19 @@ const GRAPHQL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILE
 export function createErrorFormatter(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (isCoreError(original)) {
+    const known = publicError(original) ?? publicError(wrapped(original));
+    if (known) {
+      if (known.code === 'UNAVAILABLE') log.warn({ err: original, path: formatted.path }, 'database unavailable: answered UNAVAILABLE');
       return {
-        message: original.message,
+        message: known.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: PUBLIC_CODE[original.code], reason: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: {
+          code: PUBLIC_CODE[known.code],
+          reason: known.code,
+          ...(known.field ? { field: known.field } : {}),
+          ...(known.code === 'UNAVAILABLE' ? { retryable: true, retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
+        },
       };
     }
     const code = formatted.extensions?.code;
@@ -46,6 +54,11 @@ export function createErrorFormatter(log: Logger) {
     log.error({ err: original, path: formatted.path }, 'GraphQL operation failed');
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** What a GraphQLError made by Apollo around our error (context creation) carries. */
+function wrapped(e: unknown): unknown {
+  return e instanceof GraphQLError ? e.originalError : undefined;
 }
 
 /** True when the error and everything it wraps are GraphQL's own errors (no exception of ours). */

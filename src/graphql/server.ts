@@ -3,10 +3,13 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Core } from '../core/index.js';
+import { publicError, RETRY_AFTER_SECONDS } from '../core/errors.js';
+import type { GraphQLHandler } from '../http/server.js';
 import type { Principal } from '../core/registry/accounts.js';
 import type { Logger } from '../log.js';
 import { requestIdFrom, requestScope } from '../observability/requestContext.js';
@@ -16,14 +19,6 @@ import { checkComplexity, depthRule } from './limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const BODY_LIMIT = 1_000_000;
-
-export interface GraphQLServer {
-  /** Serves /graphql; false for any other path. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  /** Subscriptions open over WebSocket right now. */
-  subscriptions(): number;
-  stop(): Promise<void>;
-}
 
 /**
  * Apollo Server for queries and mutations on a plain node:http server, and graphql-ws for
@@ -36,13 +31,12 @@ export async function createGraphQLServer(p: {
   feeds: GraphQLContext['feeds'];
   config: Config;
   log: Logger;
-  httpServer: Server;
-}): Promise<GraphQLServer> {
+}): Promise<GraphQLHandler> {
   const { schema, core, feeds, config, log } = p;
   const formatError = createErrorFormatter(log);
   const rules = [...specifiedRules, depthRule(config.graphql.maxDepth)];
 
-  const wss = new WebSocketServer({ server: p.httpServer, path: GRAPHQL_PATH });
+  const wss = new WebSocketServer({ noServer: true });
   const principals = new WeakMap<object, Principal | null>();
   // Open subscriptions per connection, for the live-subscribers gauge and the operation log.
   const open = new Map<object, Map<string, { requestId: string; operation: string | undefined; t0: number }>>();
@@ -62,7 +56,7 @@ export async function createGraphQLServer(p: {
       onComplete: (ctx, id) => ended(ctx, id, 'completed'),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
-        principals.set(ctx, await principalFor(core, params.authorization ?? params.Authorization));
+        principals.set(ctx, await principalFor(core, params.authorization ?? params.Authorization).catch(rethrowUnavailable));
         return true;
       },
       onSubscribe: (ctx, id, payload) => {
@@ -99,6 +93,9 @@ export async function createGraphQLServer(p: {
     schema,
     introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: false,
+    // The process owns its signals (main.ts): Apollo's own handler would stop it and re-raise
+    // the signal, which reads as a second signal and cuts the graceful stop short.
+    stopOnTerminationSignals: false,
     formatError,
     validationRules: [depthRule(config.graphql.maxDepth)],
     plugins: [
@@ -110,6 +107,16 @@ export async function createGraphQLServer(p: {
               const scope = requestScope.getStore();
               if (scope) scope.operation = operationName ?? undefined;
               checkComplexity({ schema, document, variables: request.variables, operationName: request.operationName, max: config.graphql.maxComplexity });
+            },
+            // Nothing could be done because the database is not answering: a 503 with
+            // Retry-After, so that publishers and proxies retry on their own.
+            async willSendResponse({ response }) {
+              if (response.body.kind !== 'single') return;
+              const { data, errors } = response.body.singleResult;
+              if (data == null && errors?.some((e) => e.extensions?.code === 'UNAVAILABLE')) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+              }
             },
           };
         },
@@ -136,7 +143,7 @@ export async function createGraphQLServer(p: {
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => ({ principal: await principalFor(core, headers.get('authorization')), core, feeds }),
+      context: async () => ({ principal: await principalFor(core, headers.get('authorization')).catch(rethrowUnavailable), core, feeds }),
     });
     res.statusCode = result.status ?? 200;
     for (const [k, v] of result.headers) res.setHeader(k, v);
@@ -152,12 +159,31 @@ export async function createGraphQLServer(p: {
   return {
     handle,
     subscriptions: () => [...open.values()].reduce((n, ops) => n + ops.size, 0),
+    handleUpgrade(req, socket, head) {
+      if (new URL(req.url ?? '/', 'http://localhost').pathname !== GRAPHQL_PATH) return false;
+      wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req));
+      return true;
+    },
     async stop() {
+      // graphql-ws closes every socket with 1001 (going away): clients reconnect elsewhere.
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await apollo.stop();
     },
   };
+}
+
+/**
+ * Authentication reads the database: when it does not answer, the request fails as a whole
+ * with UNAVAILABLE and HTTP 503 (Apollo takes the status from the error's `http` extension).
+ */
+function rethrowUnavailable(e: unknown): never {
+  const known = publicError(e);
+  if (known?.code !== 'UNAVAILABLE') throw e;
+  throw new GraphQLError(known.message, {
+    originalError: known,
+    extensions: { code: 'UNAVAILABLE', http: { status: 503, headers: new HeaderMap([['retry-after', String(RETRY_AFTER_SECONDS)]]) } },
+  });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): true {

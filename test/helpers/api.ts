@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/log.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { Env } from '../../src/config.js';
 import { createTestDatabase } from './db.js';
 import { fakeResolver, testConfig } from './gateway.js';
@@ -19,7 +19,7 @@ export async function startApiGateway(env: Partial<Record<keyof Env, string>> = 
   const fresh = opts.url ? null : await createTestDatabase();
   const url = opts.url ?? fresh!.url;
   const config = testConfig({ DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', PLATFORM_API_KEY: PLATFORM_KEY, ROLES: 'api,workers', ...env });
-  const gateway: Gateway = await startGateway(config, { logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), resolve: fakeResolver });
+  const gateway: Runtime = await createRuntime(config, { logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), resolve: fakeResolver });
   return {
     gateway,
     dbUrl: url,

@@ -1,11 +1,12 @@
 import { loadConfig, type Config, type Env } from '../../src/config.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
-import { createListener, type Listener } from '../../src/db/listener.js';
-import { createCore, type Core } from '../../src/core/index.js';
-import { createSender } from '../../src/core/dispatch/sender.js';
-import { startWorker, type Worker } from '../../src/core/dispatch/worker.js';
-import { createAttemptFeed, type AttemptFeed } from '../../src/core/logs/feed.js';
+import type { Database } from '../../src/db/database.js';
+import type { Listener } from '../../src/db/listener.js';
+import type { Core } from '../../src/core/index.js';
+import type { Worker } from '../../src/core/dispatch/worker.js';
+import type { AttemptFeed } from '../../src/core/logs/feed.js';
 import type { Resolver } from '../../src/core/security/urlGuard.js';
+import { createLogger } from '../../src/log.js';
+import { createRuntime } from '../../src/runtime.js';
 import { createTestDatabase } from './db.js';
 
 /** Settings for tests: private targets allowed (receivers are on 127.0.0.1), short timers. */
@@ -19,6 +20,8 @@ export function testConfig(env: Partial<Record<keyof Env, string>> = {}): Config
     TEST_TIMEOUT_MS: '2000',
     LEASE_MARGIN_MS: '1000',
     LOG_LEVEL: 'silent',
+    MIGRATE_ON_START: 'false',
+    SHUTDOWN_GRACE_MS: '2000',
     ...env,
   });
 }
@@ -44,40 +47,25 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A core on its own fresh database; workers start only when a test asks for one. */
+/**
+ * A core on its own fresh database (cloned from the migrated template), built by the same
+ * composition root as `npm start` with no role running; workers start only when a test asks.
+ */
 export async function startTestGateway(env: Partial<Record<keyof Env, string>> = {}, opts: { url?: string } = {}): Promise<TestGateway> {
-  const config = testConfig(env);
   const fresh = opts.url ? null : await createTestDatabase();
   const url = opts.url ?? fresh!.url;
-  const db = await openDatabase(url, { poolMax: 6, migrate: false });
-  const listener = createListener(url);
-  const core = createCore({ db, config, resolve: fakeResolver });
-  const feed = createAttemptFeed({ pool: db.pool, listener });
-  await listener.ready();
-  const workers: Array<{ worker: Worker; close: () => Promise<void> }> = [];
+  const config = testConfig({ DATABASE_URL: url, DB_POOL_MAX: '6', ...env });
+  const runtime = await createRuntime(config, { logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), roles: [], resolve: fakeResolver });
   return {
-    core,
-    db,
+    core: runtime.core,
+    db: runtime.db,
     config,
-    listener,
-    feed,
+    listener: runtime.listener,
+    feed: runtime.feeds.attempts,
     url,
-    startWorker(overrides = {}) {
-      const settings = { ...config.delivery, ...overrides };
-      const sender = createSender({ targets: core.ctx.targets, connectionsPerOrigin: settings.endpointConcurrency, responseBodyLimit: settings.responseBodyLimit });
-      const worker = startWorker({ pool: db.pool, listener, sender, settings, events: core.events });
-      workers.push({ worker, close: () => sender.close() });
-      return worker;
-    },
+    startWorker: runtime.startWorker,
     async close() {
-      for (const w of workers) {
-        await w.worker.stop();
-        await w.close();
-      }
-      feed.close();
-      await core.close();
-      await listener.close();
-      await db.close();
+      await runtime.stop();
       await fresh?.drop();
     },
   };

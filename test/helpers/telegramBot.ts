@@ -19,7 +19,8 @@ export const botEnv = (tg: FakeTelegram) => ({ TELEGRAM_BOT_TOKEN: TEST_TOKEN, T
 /** The bot on a test core, long polling the fake server. */
 export async function startTestBot(config: Config, core: Core): Promise<TelegramBot> {
   const bot = createBot(config, core, { log: silentLog, throttle: TEST_THROTTLE });
-  await bot.start();
+  bot.start();
+  await bot.ready;
   return bot;
 }
 

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../../src/db/database.js';
+import { loadConfig } from '../../src/config.js';
+import { migrate } from '../../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 
 export const TEMPLATE_DB = 'gateway_template';
@@ -33,8 +34,7 @@ export default async function setup(project: TestProject) {
   await client.end();
   const templateUrl = new URL(pg.url);
   templateUrl.pathname = `/${TEMPLATE_DB}`;
-  const db = await openDatabase(templateUrl.toString(), { poolMax: 1 });
-  await db.close();
+  await migrate(templateUrl.toString(), loadConfig({}).database);
   project.provide('pgUrl', pg.url);
   return async () => {
     await pg.stop();

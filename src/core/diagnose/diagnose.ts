@@ -24,6 +24,18 @@ const REACH = 'Confirm the URL is HTTPS and reachable from the public internet (
 export function diagnose(a: DiagnosisInput): Diagnosis | null {
   if (a.httpCode === 200 || a.httpCode === 201) return null;
   switch (a.errorCode) {
+    case 'internal':
+      return {
+        code: 'internal',
+        cause: 'The gateway could not prepare this request (an error on our side, before anything was sent).',
+        fix: 'Nothing to change on your server: the delivery is retried on the usual schedule. If it keeps failing, report the log id.',
+      };
+    case 'interrupted':
+      return {
+        code: 'interrupted',
+        cause: 'The gateway was stopping (a restart or deploy) before your server answered.',
+        fix: 'Nothing to change on your server: the delivery is sent again at once with the same webhook-id, so deduplicate on that header.',
+      };
     case 'private_target':
       return {
         code: 'private_target',

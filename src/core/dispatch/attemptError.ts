@@ -1,8 +1,11 @@
 /**
  * Why a POST failed, classified by stage so that retries and diagnoses branch on a code,
- * never on error text. `refused` and `invalid_url` happen before anything is sent.
+ * never on error text. `internal`, `private_target` and `invalid_url` happen before anything
+ * is sent; `interrupted` is a POST cut off by the gateway's own stop.
  */
 export const ATTEMPT_ERROR_CODES = [
+  'internal',
+  'interrupted',
   'invalid_url',
   'private_target',
   'dns',
@@ -30,6 +33,7 @@ export function classifyNetworkError(e: unknown): { code: AttemptErrorCode; text
   const text = chain.map((c) => (typeof c.message === 'string' ? c.message : '')).filter(Boolean).join(': ') || String(e);
   const has = (test: (code: string) => boolean) => codes.some(test);
   if (has((c) => c === 'PRIVATE_TARGET_REFUSED')) return { code: 'private_target', text };
+  if (names.includes('InterruptedError')) return { code: 'interrupted', text };
   if (names.includes('TimeoutError') || names.includes('AbortError') || has((c) => /TIMEOUT|ETIMEDOUT/.test(c))) return { code: 'timeout', text };
   if (has((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA' || c === 'EAI_FAIL')) return { code: 'dns', text };
   if (has((c) => c === 'ECONNREFUSED')) return { code: 'connection_refused', text };

@@ -26,6 +26,11 @@ export interface PostResult {
 
 export interface Sender {
   post(req: PostRequest): Promise<PostResult>;
+  /**
+   * Cuts off every POST in flight (a stop whose grace ran out): each answers at once as a
+   * failed attempt with error code `interrupted`.
+   */
+  interruptAll(): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export function createSender(opts: SenderOptions): Sender {
   });
   const now = opts.now ?? Date.now;
   const deadlines = new Deadlines();
+  const interrupts = new Set<() => void>();
 
   function post(req: PostRequest): Promise<PostResult> {
     const startedAt = new Date(now());
@@ -85,6 +91,7 @@ export function createSender(opts: SenderOptions): Sender {
         if (settled) return;
         settled = true;
         deadlines.remove(deadline);
+        interrupts.delete(interrupt);
         resolve(done(r));
       };
       const response = () => settle(responseResult(status, location, body.text()));
@@ -99,10 +106,16 @@ export function createSender(opts: SenderOptions): Sender {
         controller?.abort(timeout);
         failure(timeout);
       });
+      const interrupt = () => {
+        const stop = new InterruptedError();
+        controller?.abort(stop);
+        failure(stop);
+      };
+      interrupts.add(interrupt);
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
           controller = c;
-          if (settled) c.abort(new TimeoutError(req.timeoutMs));
+          if (settled) c.abort(new InterruptedError());
         },
         onResponseStart(_c, statusCode, headers) {
           status = statusCode;
@@ -132,6 +145,9 @@ export function createSender(opts: SenderOptions): Sender {
 
   return {
     post,
+    interruptAll() {
+      for (const interrupt of [...interrupts]) interrupt();
+    },
     close: async () => {
       deadlines.close();
       await agent.close();
@@ -157,6 +173,14 @@ class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
   constructor(ms: number) {
     super(`no response within ${ms} ms`);
+  }
+}
+
+/** A POST cut off because the gateway is stopping (classified as `interrupted`). */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  constructor() {
+    super('the gateway stopped before the server answered');
   }
 }
 

@@ -94,6 +94,27 @@ export async function attemptsByIds(pool: pg.Pool, ids: string[], accountIds: st
   return rows;
 }
 
+/**
+ * Attempts of some accounts recorded after attempt `afterId`, oldest first: what the live log
+ * catches up on after its LISTEN connection was lost (ids grow with every insert).
+ */
+export async function attemptsAfter(pool: pg.Pool, accountIds: string[], afterId: string, limit: number): Promise<AttemptRow[]> {
+  const { rows } = await pool.query<AttemptRow>(
+    `select ${COLUMNS} from attempt a left join device dv on dv.id = a.device_id
+      where a.account_id = any($1::uuid[]) and a.id > $2::bigint
+      order by a.id
+      limit $3`,
+    [accountIds, afterId, limit],
+  );
+  return rows;
+}
+
+/** The newest attempt id (0 on an empty log): where a live feed's catch-up starts from. */
+export async function newestAttemptId(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ id: string | null }>('select max(id) as id from attempt');
+  return rows[0]?.id ?? '0';
+}
+
 /** Deletes attempts started before `before`, a chunk at a time so that no lock is held long. */
 export async function pruneAttempts(pool: pg.Pool, before: Date, chunk = 10_000): Promise<number> {
   let total = 0;

@@ -26,8 +26,11 @@ export interface DeliveryOutcome {
   /** The attempt number the worker claimed; a stale worker's write is ignored. */
   attempt: number;
   status: 'pending' | 'succeeded' | 'failed';
-  /** When to retry (status pending). */
-  runAt: Date | null;
+  /**
+   * Status pending: ms from now until the next try, counted on the database's clock (the one
+   * every claim compares run_at with); null keeps run_at as it is.
+   */
+  delayMs: number | null;
   httpCode: number | null;
   errorCode: string | null;
 }
@@ -49,13 +52,13 @@ export async function recordAttempts(
   const col = <K extends keyof AttemptInsert>(k: K) => attempts.map((a) => a[k]);
   const { rows } = await pool.query<{ updated: number; ids: string[] | null }>({
     // Prepared: parsing and planning this statement costs as much as running it for a small batch.
-    name: 'record_attempts_v1',
+    name: 'record_attempts',
     text: `with upd as (
        update delivery d
-          set status = u.status, run_at = coalesce(u.run_at, d.run_at), leased_by = null,
+          set status = u.status, run_at = coalesce(now() + u.delay_ms * interval '1 millisecond', d.run_at), leased_by = null,
               last_http_code = u.http_code, last_error_code = u.error_code, updated_at = now()
-         from unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
-              as u(id, attempt, status, run_at, http_code, error_code)
+         from unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::int[], $6::text[])
+              as u(id, attempt, status, delay_ms, http_code, error_code)
         where d.id = u.id and d.leased_by = $7 and d.attempts = u.attempt
        returning d.id
      ), ins as (
@@ -76,7 +79,7 @@ export async function recordAttempts(
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.attempt),
       outcomes.map((o) => o.status),
-      outcomes.map((o) => o.runAt),
+      outcomes.map((o) => (o.delayMs === null ? null : Math.round(o.delayMs))),
       outcomes.map((o) => o.httpCode),
       outcomes.map((o) => o.errorCode),
       workerId,
