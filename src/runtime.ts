@@ -185,7 +185,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       http = await startHttpServer({ config, db, roles: [...roles], graphql, metrics: servesMetrics ? metrics : null, log });
       if (servesMetrics) metricsUrl = `${http.url}${METRICS_PATH}`;
       onStop('HTTP server', () => http?.stop(config.lifecycle.shutdownGraceMs), true);
-      log.info({ url: http.url, roles: [...roles] }, roles.has('api') ? 'GraphQL API listening (HTTP and WebSocket)' : 'health probes listening');
+      if (roles.has('api')) log.info({ url: `${http.url}/graphql`, roles: [...roles] }, 'GraphQL API listening (HTTP and WebSocket)');
+      else log.info({ url: http.url, roles: [...roles] }, 'health probes listening (/healthz, /readyz)');
     }
 
     return { config, core, db, listener, feeds, url: http?.url ?? null, metricsUrl, startWorker: addWorker, stop, stopNow };

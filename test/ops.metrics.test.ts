@@ -155,7 +155,9 @@ describe('protecting /metrics', () => {
   it('with METRICS_PORT, metrics are served on their own port and not on the API port, in a workers-only process too', async () => {
     const api = await startApiGateway({ ROLES: 'workers', METRICS_PORT: '0' });
     try {
-      expect(api.gateway.url).toBeNull();
+      // The workers-only process still serves its probes on PORT, but not the metrics.
+      expect((await fetch(`${api.gateway.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${api.gateway.url}/metrics`)).status).toBe(404);
       expect(valueOf(await scrape(api.gateway.metricsUrl!), 'kirisan_deliveries', { state: 'due' })).toBe(0);
     } finally {
       await api.close();
