@@ -59,6 +59,7 @@ const schema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5000),
   TELEGRAM_API_ROOT: z.string().url({ message: 'use the Bot API server address, e.g. https://api.telegram.org' }).default('https://api.telegram.org'),
+  TELEGRAM_CONNECT_TIMEOUT_MS: ms(10_000),
   TELEGRAM_BOT_MODE: z.enum(['polling', 'webhook'], { message: 'use polling or webhook' }).default('polling'),
   TELEGRAM_WEBHOOK_URL: z.string().url({ message: 'use the public https:// address Telegram should post updates to' }).optional(),
   TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'use 16 to 256 letters, digits, _ or -').optional(),
@@ -70,8 +71,8 @@ const schema = z.object({
   MIGRATE_ON_START: bool.default(true),
   DB_POOL_MAX: z.coerce.number().int().min(2).max(500).default(20),
   DB_ORM_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
-  DB_CONNECT_TIMEOUT_MS: ms(3_000),
-  DB_STATEMENT_TIMEOUT_MS: ms(5_000),
+  DB_CONNECT_TIMEOUT_MS: ms(2_000),
+  DB_STATEMENT_TIMEOUT_MS: ms(3_000),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: ms(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -142,9 +143,9 @@ function toConfig(e: z.output<typeof schema>) {
       poolMax: e.DB_POOL_MAX,
       /** Connections of the registry's ORM pool. @default 5 */
       ormPoolMax: e.DB_ORM_POOL_MAX,
-      /** Waiting for a connection (new or from a full pool), ms. @default 3_000 */
+      /** Waiting for a connection (new or from a full pool), ms. @default 2_000 */
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
-      /** Longest statement; the server cancels it, and the client gives up a second later if the server is frozen. ms. @default 5_000 */
+      /** Longest statement; the server cancels it, and the client gives up a second later if the server is frozen. ms. @default 3_000 */
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
       /** A transaction left idle this long is ended by the server (its locks released), ms. @default 10_000 */
       idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
@@ -191,6 +192,8 @@ function toConfig(e: z.output<typeof schema>) {
       /** Bot API server; tests point it at a fake one on loopback. @default https://api.telegram.org */
       apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       mode: botMode(e),
+      /** Each try of the first contact with Telegram at start; the bot keeps trying with backoff meanwhile. ms. @default 10_000 */
+      connectTimeoutMs: e.TELEGRAM_CONNECT_TIMEOUT_MS,
       /** How long a chat link code stays valid, ms. @default 900_000 */
       linkCodeTtlMs: e.LINK_CODE_TTL[0]!,
     },

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   // Only the process that serves the API seeds (so that worker-only processes never race it).
-  const demo = config.roles.includes('api') ? await seedDemo(runtime.core) : null;
+  const demo = config.roles.includes('api') ? await seedDemo(runtime.core, runtime.db) : null;
   if (demo) {
     // Printed once, on the first start only: the key is stored hashed and cannot be shown again.
     process.stdout.write(

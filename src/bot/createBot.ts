@@ -105,7 +105,7 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
     while (!stopped.signal.aborted) {
       try {
         // grammY types its signals with the abort-controller shim's AbortSignal; Node's is the same at run time.
-        const signal = AbortSignal.any([stopped.signal, AbortSignal.timeout(FIRST_CONTACT_MS)]) as unknown as Parameters<typeof bot.init>[0];
+        const signal = AbortSignal.any([stopped.signal, AbortSignal.timeout(config.bot.connectTimeoutMs)]) as unknown as Parameters<typeof bot.init>[0];
         await bot.init(signal);
         await bot.api.setMyCommands(
           COMMANDS.map((c) => ({ command: c.command, description: c.description })),
@@ -140,8 +140,7 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
   };
 }
 
-/** Each try of the first contact with Telegram (getMe, setMyCommands), ms. */
-const FIRST_CONTACT_MS = 10_000;
+/** Backoff between tries of the first contact with Telegram, ms. */
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 60_000;
 

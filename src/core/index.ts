@@ -12,6 +12,7 @@ import { setWebhookDevices } from './registry/webhookDevices.js';
 import { checkWebhookDevices, checkWebhookEvents, checkWebhookName, checkWebhookSecret, checkWebhookUrl } from './registry/webhookDraft.js';
 import { getAttempt, listAttempts } from './logs/attempts.js';
 import { GatewayEvents } from './observe.js';
+import { unavailable } from './errors.js';
 import { authenticate, countAccounts, createAccount, createApiKey, getAccount, listApiKeys, revokeApiKey } from './registry/accounts.js';
 import { getDevice, listDevices, registerDevice, updateDevice } from './registry/devices.js';
 import { listWebhooks, summarizeWebhooks } from './registry/webhookList.js';
@@ -30,8 +31,15 @@ export interface CoreDeps {
 }
 
 type Bound<F> = F extends (ctx: CoreContext, ...args: infer A) => infer R ? (...args: A) => R : never;
+/**
+ * A core operation bound to its context. While the database is known to be unreachable every
+ * operation answers UNAVAILABLE at once, rather than each caller waiting out the timeouts.
+ */
 const bind = <F extends (ctx: CoreContext, ...args: never[]) => unknown>(ctx: CoreContext, f: F): Bound<F> =>
-  ((...args: never[]) => f(ctx, ...args)) as Bound<F>;
+  ((...args: never[]) => {
+    if (!ctx.db.available()) throw unavailable(new Error('the database did not answer lately'));
+    return f(ctx, ...args);
+  }) as Bound<F>;
 
 /**
  * The gateway's rules, transport-free. Both front doors (GraphQL, Telegram) call these and

@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { ormConfig } from './mikro-orm.config.js';
+import { isDatabaseUnavailable } from './unavailable.js';
 
 /**
  * One database handle for the process: MikroORM for the registry, and a plain `pg` pool
@@ -14,8 +15,17 @@ export interface Database {
   url: string;
   /** SQL statements sent so far by this process (both clients): for N+1 checks and the benchmark. */
   statements(): number;
+  /**
+   * False from the moment a statement found the database unreachable (refused, timed out)
+   * until a probe gets an answer again: callers fail fast instead of each waiting out the
+   * timeouts (see core/index.ts).
+   */
+  available(): boolean;
   close(): Promise<void>;
 }
+
+/** How often an unreachable database is probed, ms. */
+const PROBE_MS = 500;
 
 export type DatabaseSettings = Config['database'];
 
@@ -58,17 +68,52 @@ export async function openDatabase(url: string, settings: DatabaseSettings): Pro
   const pool = new pg.Pool({ ...connection, max: settings.poolMax });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+
+  let closed = false;
+  let down = false;
+  let probe: NodeJS.Timeout | null = null;
+  let probing = false;
+  const observe = (e: unknown) => {
+    if (!isDatabaseUnavailable(e) || down || closed) return;
+    down = true;
+    probe = setInterval(() => {
+      if (probing) return;
+      probing = true;
+      query('select 1').then(
+        () => {
+          down = false;
+          if (probe) clearInterval(probe);
+          probe = null;
+        },
+        () => undefined,
+      ).finally(() => (probing = false));
+    }, PROBE_MS);
+    probe.unref();
+  };
+  orm.em.getConnection().getKnex().on('query-error', observe);
+
   const query = pool.query.bind(pool);
   pool.query = ((...args: Parameters<typeof query>) => {
     statements++;
-    return query(...args);
+    const r = query(...args) as unknown;
+    if (r instanceof Promise) r.catch(observe);
+    return r;
   }) as typeof pool.query;
+  const connect = pool.connect.bind(pool);
+  pool.connect = ((...args: Parameters<typeof connect>) => {
+    const r = connect(...args) as unknown;
+    if (r instanceof Promise) r.catch(observe);
+    return r;
+  }) as typeof pool.connect;
   return {
     orm,
     pool,
     url,
     statements: () => statements,
+    available: () => !down,
     async close() {
+      closed = true;
+      if (probe) clearInterval(probe);
       await pool.end();
       await orm.close(true);
     },

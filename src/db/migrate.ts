@@ -1,10 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { connectionOptions, type DatabaseSettings } from './database.js';
+import { LOCKS, withAdvisoryLock } from './advisoryLock.js';
 import { ormConfig } from './mikro-orm.config.js';
-
-/** Any fixed number, the same in every gateway process: the key of the migrations' advisory lock. */
-const MIGRATION_LOCK = 74_226_001;
 
 /**
  * Applies pending migrations, one process at a time: the advisory lock is held on a
@@ -17,17 +15,16 @@ export async function migrate(url: string, settings: DatabaseSettings): Promise<
   const lock = new pg.Client({ ...connectionOptions(url, settings), statement_timeout: 0, query_timeout: undefined });
   await lock.connect();
   try {
-    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    const orm = await MikroORM.init({ ...ormConfig(url, 1), driverOptions: { acquireConnectionTimeout: settings.connectTimeoutMs } });
-    try {
-      const applied = await orm.getMigrator().up();
-      return applied.map((m) => m.name);
-    } finally {
-      await orm.close(true);
-    }
+    return await withAdvisoryLock(lock, LOCKS.migrations, async () => {
+      const orm = await MikroORM.init({ ...ormConfig(url, 1), driverOptions: { acquireConnectionTimeout: settings.connectTimeoutMs } });
+      try {
+        const applied = await orm.getMigrator().up();
+        return applied.map((m) => m.name);
+      } finally {
+        await orm.close(true);
+      }
+    });
   } finally {
-    // Ending the session releases the lock too; unlocking first lets the next process in at once.
-    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     await lock.end().catch(() => undefined);
   }
 }
