@@ -59,16 +59,29 @@ const publish = (n: number) =>
   Promise.all(Array.from({ length: n }, () => a.core.dispatch.publish(acct.accountId, { deviceToken: acct.wa.token, event: 'submission', data: publishedData('submission', acct.wa) })));
 const liveAttempts = async () => Number((await a.db.pool.query(`select count(*)::int as n from attempt where endpoint_id = $1 and not test`, [endpointId])).rows[0].n);
 const kinds = () => sent.map((s) => s.kind);
-const settle = () => new Promise((r) => setTimeout(r, 1500));
+/**
+ * Both processes have evaluated every live attempt and nothing is left to report: the alert
+ * state (committed before any message is sent) has seen the newest attempt and holds no
+ * pending failures, so no further alert can be decided without new attempts.
+ */
+const settled = () =>
+  eventually(async () => {
+    const { rows } = await a.db.pool.query<{ done: boolean }>(
+      `select s.pending_failures = 0 and s.last_attempt_at >= (select max(started_at) from attempt where endpoint_id = $1 and not test) as done
+         from alert_state s where s.endpoint_id = $1`,
+      [endpointId],
+    );
+    return rows[0]?.done === true;
+  }, 'the alert state to settle');
 
 describe('alerts from two gateway processes', () => {
   it('a burst of failures shared by both processes: one alert at once, then one summary of the rest', async () => {
     await publish(4);
-    await eventually(async () => (await liveAttempts()) === 4, 10_000, '4 failed attempts');
+    await eventually(async () => (await liveAttempts()) === 4, '4 failed attempts');
     expect(observed.A).toBeGreaterThan(0);
     expect(observed.B).toBeGreaterThan(0);
-    await eventually(() => sent.some((s) => s.kind === 'grouped'), 5000, 'the summary');
-    await settle();
+    await eventually(() => sent.some((s) => s.kind === 'grouped'), 'the summary');
+    await settled();
     expect(kinds()).toEqual(['failing', 'grouped']);
     expect(sent[0]!.failures + sent[1]!.failures).toBe(4);
     expect(sent[1]).toMatchObject({ windowMs: 1000, lastFailure: { httpCode: 503, diagnosis: { code: 'overloaded' } } });
@@ -77,8 +90,8 @@ describe('alerts from two gateway processes', () => {
   it('the endpoint succeeding again: one recovery, counting every failure of the episode', async () => {
     failing = false;
     await publish(6);
-    await eventually(() => sent.some((s) => s.kind === 'recovered'), 10_000, 'the recovery');
-    await settle();
+    await eventually(() => sent.some((s) => s.kind === 'recovered'), 'the recovery');
+    await settled();
     expect(kinds()).toEqual(['failing', 'grouped', 'recovered']);
     expect(sent[2]).toMatchObject({ failures: 4, webhookName: 'CRM', lastFailure: null });
   });
@@ -89,16 +102,16 @@ describe('alerts from two gateway processes', () => {
     failing = true;
     const before = await liveAttempts();
     await publish(3);
-    await eventually(async () => (await liveAttempts()) === before + 3, 10_000, '3 more attempts');
-    await settle();
+    await eventually(async () => (await liveAttempts()) === before + 3, '3 more attempts');
+    await settled();
     expect(sent).toEqual([]);
     const { rows } = await a.db.pool.query('select failing, total_failures from alert_state where endpoint_id = $1', [endpointId]);
     expect(rows[0]).toEqual({ failing: true, total_failures: 3 });
 
     await b.core.alerts.unmute(acct.accountId, endpointId);
     await publish(1);
-    await eventually(() => sent.length > 0, 10_000, 'an alert after unmuting');
-    await settle();
+    await eventually(() => sent.length > 0, 'an alert after unmuting');
+    await settled();
     expect(kinds()).toEqual(['grouped']);
     expect(sent[0]!.failures).toBe(1);
   });

@@ -38,17 +38,17 @@ type Pushed = { deliveryAttempts: { id: string; webhookName: string; outcome: st
 describe('deliveryAttempts subscription over graphql-ws', () => {
   it('pushes exactly the matching attempts made by another gateway process, and nothing of another account', async () => {
     const client = wsClient(api.http, acct.apiKey);
-    const pushed: Array<{ a: Pushed['deliveryAttempts']; at: number }> = [];
+    const pushed: Array<{ a: Pushed['deliveryAttempts'] }> = [];
     let failure: unknown = null;
     client.subscribe<Pushed>(
       { query: `subscription { deliveryAttempts(filter: { statuses: [FAILED], test: false }) { id webhookName outcome httpCode test diagnosis { code } } }` },
       {
-        next: (m) => (m.data ? pushed.push({ a: m.data.deliveryAttempts, at: Date.now() }) : (failure = m.errors)),
+        next: (m) => (m.data ? pushed.push({ a: m.data.deliveryAttempts }) : (failure = m.errors)),
         error: (e) => (failure = e),
         complete: () => undefined,
       },
     );
-    await new Promise((r) => setTimeout(r, 200)); // the subscription is registered
+    await eventually(() => api.gateway.feeds.attempts.subscribers(acct.accountId) === 1, 'the subscription registered');
     const worker = await startGatewayProcess({ DATABASE_URL: api.dbUrl, ROLES: 'workers', ALLOW_PRIVATE_TARGETS: 'true', RETRY_SCHEDULE: 'none', WORKER_POLL_MS: '100' });
     try {
       const publish = (accountId: string, device: typeof acct.wa) =>
@@ -58,12 +58,15 @@ describe('deliveryAttempts subscription over graphql-ws', () => {
         await publish(acct.accountId, acct.tg);
         await publish(other.accountId, other.tg);
       }
-      await eventually(() => pushed.length === 3, 10_000, 'three failed attempts');
-      await eventually(async () => (await gw.core.logs.list(other.accountId)).items.length === 1 + 3, 10_000, "the other account's attempts");
-      await eventually(async () => (await gw.core.logs.list(acct.accountId, { filter: { test: false } })).items.length === 6, 10_000, 'all six attempts');
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually(() => pushed.length === 3, 'three failed attempts');
+      await eventually(async () => (await gw.core.logs.list(other.accountId)).items.length === 1 + 3, "the other account's attempts");
+      await eventually(async () => (await gw.core.logs.list(acct.accountId, { filter: { test: false } })).items.length === 6, 'all six attempts');
+      // A fence: one more matching attempt, announced after all the others; anything extra
+      // (a duplicate, another account's attempt) would have been pushed before it.
+      await publish(acct.accountId, acct.tg);
+      await eventually(() => pushed.length >= 4, 'the fence attempt');
       expect(failure).toBeNull();
-      expect(pushed.map((p) => p.a)).toEqual(Array(3).fill({ id: expect.any(String), webhookName: '/acme/fail', outcome: 'FAILED', httpCode: 500, test: false, diagnosis: { code: 'server_error' } }));
+      expect(pushed.map((p) => p.a)).toEqual(Array(4).fill({ id: expect.any(String), webhookName: '/acme/fail', outcome: 'FAILED', httpCode: 500, test: false, diagnosis: { code: 'server_error' } }));
       const ids = new Set(pushed.map((p) => p.a.id));
       const logged = await gw.core.logs.list(acct.accountId, { filter: { statuses: ['failed'], test: false } });
       expect(new Set(logged.items.map((a) => a.id))).toEqual(ids);
@@ -96,7 +99,7 @@ describe('deliveryAttempts subscription over graphql-ws', () => {
       { query: `subscription { endpointStatusChanged { endpointId webhookId status } }` },
       { next: (m) => m.data && changes.push(m.data.endpointStatusChanged), error: () => undefined, complete: () => undefined },
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(() => api.gateway.feeds.endpointStatus.subscribers(acct.accountId) === 1, 'the subscription registered');
     const gql = gqlClient(api.http, acct.apiKey);
     const { saveWebhooks } = await ok(gql<{ saveWebhooks: { endpoints: Array<{ id: string }>; testTargets: Array<{ id: string }> } }>(
       `mutation($input: SaveWebhooksInput!) { saveWebhooks(input: $input) { endpoints { id } testTargets { id } } }`,
@@ -104,7 +107,7 @@ describe('deliveryAttempts subscription over graphql-ws', () => {
     ));
     await ok(gql(`mutation($id: ID!) { sendTest(targetId: $id) { success } }`, { id: saveWebhooks.testTargets[0]!.id }));
     const id = saveWebhooks.endpoints[0]!.id;
-    await eventually(() => changes.filter((c) => c.endpointId === id).length === 2, 5_000, 'two status changes');
+    await eventually(() => changes.filter((c) => c.endpointId === id).length === 2, 'two status changes');
     expect(changes.filter((c) => c.endpointId === id).map((c) => c.status)).toEqual(['PENDING_TEST', 'ACTIVE']);
     await client.dispose();
   });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   const [target] = await gw.core.tests.targets(theirs.accountId, { webhookId: saved.webhookId });
   await gw.core.tests.send(theirs.accountId, target!.id);
   await gw.core.dispatch.publish(theirs.accountId, { deviceToken: theirs.wa.token, event: 'submission', data: publishedData('submission', theirs.wa) });
-  const attempt = await eventually(async () => (await gw.core.logs.list(theirs.accountId, { filter: { test: false } })).items[0], 10_000, 'their failed attempt');
+  const attempt = await eventually(async () => (await gw.core.logs.list(theirs.accountId, { filter: { test: false } })).items[0], 'their failed attempt');
   other = { webhookId: saved.webhookId, endpointId: saved.endpoints[0]!.id, deliveryId: attempt.deliveryId!, attemptId: attempt.id };
   await linkChat(tg, gw.core, mine.accountId, ADMIN);
 });
@@ -44,7 +44,7 @@ afterAll(async () => {
 
 /** Waits for the bot to answer a button press containing `text`. */
 async function answered(text: string): Promise<void> {
-  await eventually(() => tg.answers.some((a) => a.text?.includes(text)), 5000, `an answer with "${text}"`);
+  await eventually(() => tg.answers.some((a) => a.text?.includes(text)), `an answer with "${text}"`);
 }
 
 async function theirState() {
@@ -64,7 +64,7 @@ describe('linking a chat', () => {
     tg.send(STRANGER, '/webhooks');
     await tg.waitFor(STRANGER, 'send /start <code> here');
     tg.send(STRANGER, 'hello?');
-    await eventually(() => tg.botMessages(STRANGER).length === 2, 5000, 'a second explanation');
+    await eventually(() => tg.botMessages(STRANGER).length === 2, 'a second explanation');
     tg.pressData(STRANGER, 1, `al:m:24:${other.endpointId}`);
     await answered('not linked to a Kirisan account: nothing was changed');
     expect(await theirState()).toEqual(before);
@@ -125,7 +125,7 @@ describe("another account's ids in buttons", () => {
       const before = await theirState();
       const seen = tg.answers.length;
       tg.pressData(ADMIN, 1, data());
-      await eventually(() => tg.answers.slice(seen).some((a) => a.text?.includes('Not found in this account')), 5000, 'the refusal');
+      await eventually(() => tg.answers.slice(seen).some((a) => a.text?.includes('Not found in this account')), 'the refusal');
       expect(await theirState()).toEqual(before);
     });
   }
@@ -134,7 +134,7 @@ describe("another account's ids in buttons", () => {
     const posts = rx.received.length;
     const seen = tg.answers.length;
     tg.pressData(ADMIN, 1, `ts:s:${other.webhookId}:0`);
-    await eventually(() => tg.answers.slice(seen).some((a) => a.text?.includes('Not found in this account')), 5000, 'the refusal');
+    await eventually(() => tg.answers.slice(seen).some((a) => a.text?.includes('Not found in this account')), 'the refusal');
     expect(rx.received.length).toBe(posts);
   });
 
@@ -147,7 +147,7 @@ describe("another account's ids in buttons", () => {
     const form = await tg.waitFor(ADMIN, 'step 3 of 6');
     const seen = tg.answers.length;
     tg.pressData(ADMIN, form.messageId, `ad:dev:${theirs.wa.id}`);
-    await eventually(() => tg.answers.length > seen, 5000, 'the press answered');
+    await eventually(() => tg.answers.length > seen, 'the press answered');
     tg.pressData(ADMIN, form.messageId, 'ad:next');
     await answered(`device ${theirs.wa.id} was not found in this account`);
     tg.send(ADMIN, '/cancel');
@@ -163,7 +163,7 @@ describe('unlinking', () => {
     expect(await gw.core.admins.accountOf('7001')).toBeNull();
     const seen = tg.answers.length;
     tg.pressData(7001, 1, `al:m:1:${other.endpointId}`);
-    await eventually(() => tg.answers.slice(seen).some((a) => a.text?.includes('not linked')), 5000, 'the refusal');
+    await eventually(() => tg.answers.slice(seen).some((a) => a.text?.includes('not linked')), 'the refusal');
     tg.send(7001, '/status');
     await tg.waitFor(7001, (m) => m.text.includes('send /start <code> here') && m.messageId > 3);
   });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   await gw.core.devices.update(acct.accountId, acct.tg.id, { inboundHandler: 'autoreply' });
   await gw.core.dispatch.publish(acct.accountId, { deviceToken: acct.tg.token, event: 'submission', data: publishedData('submission', acct.tg) });
   await gw.core.dispatch.publish(acct.accountId, { deviceToken: acct.wa.token, event: 'submission', data: publishedData('submission', acct.wa) });
-  await eventually(async () => (await gw.core.logs.list(acct.accountId, { filter: { test: false } })).items.length === 6, 10_000, 'six live attempts');
+  await eventually(async () => (await gw.core.logs.list(acct.accountId, { filter: { test: false } })).items.length === 6, 'six live attempts');
   await linkChat(tg, gw.core, acct.accountId, ADMIN);
 });
 afterAll(async () => {
@@ -219,13 +219,13 @@ describe('/add escape hatches', () => {
     tg.refuseDeletes(false);
     expect((await gw.core.webhooks.list(acct.accountId)).items.map((w) => w.name)).not.toContain('Draft');
     // The draft (and the secret in it) is gone from the session store once the update is handled.
-    await eventually(async () => (await gw.core.admins.sessions.read(`tg:${ADMIN}`)) === undefined, 5000, 'the draft forgotten');
+    await eventually(async () => (await gw.core.admins.sessions.read(`tg:${ADMIN}`)) === undefined, 'the draft forgotten');
   });
 
   it('buttons of a cancelled form do nothing', async () => {
     const seen = tg.answers.length;
     tg.pressData(ADMIN, 1, 'ad:save');
-    await eventually(() => tg.answers.slice(seen).some((a) => a.text?.includes('This form is closed')), 5000, 'the answer');
+    await eventually(() => tg.answers.slice(seen).some((a) => a.text?.includes('This form is closed')), 'the answer');
   });
 
   it('an unknown command gets the help', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { createTestDatabase } from './helpers/db.js';
-import { fakeResolver, seedAccount } from './helpers/gateway.js';
+import { eventually, fakeResolver, seedAccount } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 import { botEnv, silentLog, TEST_THROTTLE } from './helpers/telegramBot.js';
@@ -124,7 +124,10 @@ describe('the webhooks guide, in a Telegram chat', () => {
     const before = rx.received.length;
     await gw.core.dispatch.publish(acct.accountId, { deviceToken: acct.wa.token, event: 'submission', data: publishedData('submission', acct.wa) });
     await rx.waitFor(before + 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(async () => (await gw.core.logs.list(acct.accountId, { filter: { test: false } })).items.length > 0, 'the live attempt recorded');
+    // An alert is only ever sent for an endpoint whose alert state says it is failing.
+    const { rows } = await gw.db.pool.query(`select count(*)::int as n from alert_state where account_id = $1 and failing`, [acct.accountId]);
+    expect(rows[0].n).toBe(0);
     expect(tg.botMessages(ADMIN).some((m) => m.text.includes('🔴'))).toBe(false);
   });
 
@@ -159,9 +162,5 @@ describe('the webhooks guide, in a Telegram chat', () => {
 });
 
 async function eventuallyAnswer(text: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!tg.answers.some((a) => a.text?.includes(text))) {
-    if (Date.now() > deadline) throw new Error(`no answer containing "${text}"; got ${JSON.stringify(tg.answers)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await eventually(() => tg.answers.some((a) => a.text?.includes(text)), `an answer containing "${text}"`);
 }

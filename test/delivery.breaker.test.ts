@@ -33,10 +33,16 @@ const deliveries = async () =>
 describe('an endpoint that keeps failing is paused (circuit breaker)', () => {
   it('after five failures in a row it is paused: what is published for it waits instead of being attempted', async () => {
     for (let i = 0; i < 5; i++) await publish();
-    await eventually(() => liveFailures() === 5, 10_000, 'five failed POSTs');
-    await eventually(async () => (await gw.db.pool.query<{ paused: boolean }>(`select paused_until > now() as paused from endpoint where id = $1`, [endpointId])).rows[0]?.paused, 5_000, 'the pause');
+    await eventually(() => liveFailures() === 5, 'five failed POSTs');
+    await eventually(async () => (await gw.db.pool.query<{ paused: boolean }>(`select paused_until > now() as paused from endpoint where id = $1`, [endpointId])).rows[0]?.paused, 'the pause');
     for (let i = 0; i < 10; i++) await publish();
-    await new Promise((r) => setTimeout(r, 500));
+    // Queued for the end of the pause, so no worker can take them before it.
+    const { rows: parked } = await gw.db.pool.query<{ n: number }>(
+      `select count(*)::int as n from delivery d join endpoint ep on ep.id = d.endpoint_id
+        where d.endpoint_id = $1 and d.status = 'pending' and d.run_at >= ep.paused_until`,
+      [endpointId],
+    );
+    expect(parked[0]!.n).toBe(10);
     expect(liveFailures()).toBe(5);
     expect(await deliveries()).toEqual([
       { status: 'failed', n: 5 },
@@ -49,7 +55,7 @@ describe('an endpoint that keeps failing is paused (circuit breaker)', () => {
     await eventually(async () => {
       const rows = await deliveries();
       return rows.length === 2 && rows[1]!.status === 'succeeded' && rows[1]!.n === 10;
-    }, 10_000, 'the ten waiting deliveries');
+    }, 'the ten waiting deliveries');
     const { rows } = await gw.db.pool.query<{ paused_until: Date | null }>(`select paused_until from endpoint where id = $1`, [endpointId]);
     expect(rows[0]!.paused_until).toBeNull();
     // each waiting delivery was sent once: the probe, then the nine others

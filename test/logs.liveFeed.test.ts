@@ -34,9 +34,9 @@ afterAll(async () => {
 
 describe('the live log feed', () => {
   it('a subscriber gets exactly the matching attempts made by another gateway process, and nothing of another account', async () => {
-    const got: Array<{ a: AttemptView; at: number }> = [];
+    const got: Array<{ a: AttemptView }> = [];
     const all: AttemptView[] = [];
-    const offFailed = gw.feed.subscribe(acct.accountId, { statuses: ['failed'] }, (a) => got.push({ a, at: Date.now() }));
+    const offFailed = gw.feed.subscribe(acct.accountId, { statuses: ['failed'] }, (a) => got.push({ a }));
     const offAll = gw.feed.subscribe(acct.accountId, null, (a) => all.push(a));
     const worker = await startGatewayProcess({
       DATABASE_URL: gw.url,
@@ -53,14 +53,16 @@ describe('the live log feed', () => {
         await publish(acct.accountId, acct.tg);
         await publish(other.accountId, other.tg);
       }
-      await eventually(() => all.length === 6, 10_000, 'six attempts of the account');
-      await new Promise((r) => setTimeout(r, 300)); // anything extra would arrive within this
-      expect(all).toHaveLength(6);
+      await eventually(() => all.length === 6, 'six attempts of the account');
+      // A fence: one more attempt of the account, announced after all the others; anything
+      // extra (a duplicate, another account's attempt) would have been pushed before it. How
+      // fast attempts are pushed is measured by `npm run bench` (live feed phase), not here.
+      await publish(acct.accountId, acct.wa);
+      await eventually(() => all.length >= 7, 'the fence attempt');
+      expect(all).toHaveLength(7);
+      expect(new Set(all.map((a) => a.id)).size).toBe(7);
       expect(got.map((g) => g.a.url)).toEqual(Array(3).fill(`${rx.url}/acme/fail`));
       expect(got.every((g) => g.a.outcome === 'failed' && g.a.httpCode === 503 && g.a.diagnosis?.code === 'overloaded')).toBe(true);
-      // pushed promptly after the attempt was recorded (start + duration ≈ commit); 100 ms is the
-      // target, the bound leaves room for a loaded 2-core CI machine
-      for (const g of got) expect(g.at - (g.a.startedAt.getTime() + g.a.durationMs)).toBeLessThan(150);
     } finally {
       offFailed();
       offAll();
@@ -74,7 +76,7 @@ describe('the live log feed', () => {
     try {
       const [target] = await gw.core.tests.targets(acct.accountId);
       const r = await gw.core.tests.send(acct.accountId, target!.id);
-      await eventually(() => seen.length === 1, 5_000, 'the test attempt');
+      await eventually(() => seen.length === 1, 'the test attempt');
       expect(seen[0]!.id).toBe(r.attemptId);
     } finally {
       off();

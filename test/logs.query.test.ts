@@ -44,7 +44,7 @@ beforeAll(async () => {
   all = await eventually(async () => {
     const page = await gw.core.logs.list(acct.accountId, { first: 100 });
     return page.items.length === 2 + 10 ? page.items : undefined;
-  }, 15_000, '12 attempts');
+  }, '12 attempts');
 });
 afterAll(async () => {
   await gw.close();

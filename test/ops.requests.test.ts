@@ -53,7 +53,7 @@ describe('request ids and the access log', () => {
     const res = await graphql(gw.gateway.url!, { query: 'mutation CreateAcme { createAccount(name: "Acme") { account { id } } }' }, { 'x-request-id': 'req-from-the-proxy-42' });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('req-from-the-proxy-42');
-    const line = await eventually(() => gw.lines.find((l) => l.msg === 'request' && l.reqId === 'req-from-the-proxy-42'), 5_000, 'the access line');
+    const line = await eventually(() => gw.lines.find((l) => l.msg === 'request' && l.reqId === 'req-from-the-proxy-42'), 'the access line');
     expect(line).toMatchObject({ method: 'POST', path: '/graphql', status: 200, operation: 'CreateAcme', durationMs: expect.any(Number) });
     // JSON lines with ISO times, not epoch milliseconds.
     expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -67,7 +67,7 @@ describe('request ids and the access log', () => {
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const notFound = await fetch(`${gw.gateway.url}/nowhere?token=secret-value`);
     expect(notFound.status).toBe(404);
-    const line = await eventually(() => gw.lines.find((l) => l.msg === 'request' && l.reqId === notFound.headers.get('x-request-id')), 5_000, 'the 404 line');
+    const line = await eventually(() => gw.lines.find((l) => l.msg === 'request' && l.reqId === notFound.headers.get('x-request-id')), 'the 404 line');
     // The query string (which may carry a secret) is not logged.
     expect(line).toMatchObject({ path: '/nowhere', status: 404 });
     expect(JSON.stringify(gw.lines)).not.toContain('secret-value');
@@ -77,10 +77,10 @@ describe('request ids and the access log', () => {
     const key = ((await (await graphql(gw.gateway.url!, { query: 'mutation { createAccount(name: "Live") { apiKey } }' })).json()) as { data: { createAccount: { apiKey: string } } }).data.createAccount.apiKey;
     const client = wsClient(gw.gateway.url!, key);
     const off = client.subscribe({ query: 'subscription Watch { deliveryAttempts { id } }', operationName: 'Watch' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
-    const started = await eventually(() => gw.lines.find((l) => l.msg === 'subscription started'), 5_000, 'the subscription line');
+    const started = await eventually(() => gw.lines.find((l) => l.msg === 'subscription started'), 'the subscription line');
     expect(started).toMatchObject({ operation: 'Watch', transport: 'websocket', reqId: expect.stringMatching(/^[0-9a-f-]{36}:.+/) });
     off();
-    const ended = await eventually(() => gw.lines.find((l) => l.msg === 'subscription ended'), 5_000, 'the end line');
+    const ended = await eventually(() => gw.lines.find((l) => l.msg === 'subscription ended'), 'the end line');
     expect(ended.reqId).toBe(started.reqId);
     await client.dispose();
   });

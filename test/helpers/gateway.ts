@@ -8,6 +8,7 @@ import type { Resolver } from '../../src/core/security/urlGuard.js';
 import { createLogger } from '../../src/log.js';
 import { createRuntime } from '../../src/runtime.js';
 import { createTestDatabase } from './db.js';
+import { HANG_GUARD_MS } from './waits.js';
 
 /** Settings for tests: private targets allowed (receivers are on 127.0.0.1), short timers. */
 export function testConfig(env: Partial<Record<keyof Env, string>> = {}): Config {
@@ -71,13 +72,13 @@ export async function startTestGateway(env: Partial<Record<keyof Env, string>> =
   };
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
+/** Polls `check` until it returns a value other than undefined/false (see HANG_GUARD_MS). */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + HANG_GUARD_MS;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

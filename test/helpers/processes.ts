@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { HANG_GUARD_MS } from './waits.js';
 
 /**
  * A real gateway process (`node dist/src/main.js`, as `npm start` runs it) with the given
@@ -21,7 +22,7 @@ export async function startGatewayProcess(
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`gateway process not ready in 20 s:\n${out}`)), 20_000);
+    const t = setTimeout(() => reject(new Error(`gave up waiting for the gateway process to be ready:\n${out}`)), HANG_GUARD_MS);
     const check = () => {
       if (out.includes(readyMessage)) {
         clearTimeout(t);

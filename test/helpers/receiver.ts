@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { HANG_GUARD_MS } from './waits.js';
 
 export interface Received {
   method: string;
@@ -46,11 +47,11 @@ export async function startReceiver(respond: Responder = (_r, res) => res.writeH
     respondWith(r: Responder) {
       responder = r;
     },
-    /** Resolves when `n` requests in all have arrived; rejects after `ms`. */
-    waitFor(n: number, ms = 10_000): Promise<void> {
+    /** Resolves when `n` requests in all have arrived (see HANG_GUARD_MS). */
+    waitFor(n: number): Promise<void> {
       if (received.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`receiver got ${received.length} of ${n} requests in ${ms} ms`)), ms);
+        const t = setTimeout(() => reject(new Error(`gave up: the receiver got ${received.length} of ${n} requests`)), HANG_GUARD_MS);
         waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
       });
     },

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { HANG_GUARD_MS } from './waits.js';
 
 /**
  * A small Telegram Bot API server on 127.0.0.1 for tests: the bot under test talks to it
@@ -47,7 +48,7 @@ export interface FakeTelegram {
   /** The bot's messages in a chat that are not deleted. */
   botMessages(chatId: number): ChatMessage[];
   /** Waits for a bot message (new or edited) matching, and returns it. */
-  waitFor(chatId: number, match: string | RegExp | ((m: ChatMessage) => boolean), ms?: number): Promise<ChatMessage>;
+  waitFor(chatId: number, match: string | RegExp | ((m: ChatMessage) => boolean)): Promise<ChatMessage>;
   /** Answers given to button presses (toasts and alerts), in order. */
   answers: Array<{ text?: string; show_alert?: boolean }>;
   /** Every Bot API call the bot made, in order. */
@@ -233,7 +234,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     },
     messages: (chatId) => [...chat(chatId)],
     botMessages: (chatId) => chat(chatId).filter((m) => m.fromBot && !m.deleted),
-    waitFor(chatId, match, ms = 10_000) {
+    waitFor(chatId, match) {
       const test = typeof match === 'function' ? match : (m: ChatMessage) => (typeof match === 'string' ? m.text.includes(match) : match.test(m.text));
       // Newest first: an edited menu is the same message with its latest text.
       const look = () => [...chat(chatId)].reverse().find((m) => m.fromBot && !m.deleted && test(m));
@@ -243,8 +244,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         const timer = setTimeout(() => {
           changeWaiters.delete(check);
           const seen = chat(chatId).filter((m) => m.fromBot).map((m) => `#${m.messageId}: ${m.text}`).join('\n---\n');
-          reject(new Error(`no bot message matching ${String(match)} in chat ${chatId} within ${ms} ms; the chat has:\n${seen}`));
-        }, ms);
+          reject(new Error(`gave up: no bot message matching ${String(match)} in chat ${chatId}; the chat has:\n${seen}`));
+        }, HANG_GUARD_MS);
         const check = () => {
           const m = look();
           if (!m) return;

@@ -9,6 +9,8 @@ import { matchesFilter, normalizeFilter, type AttemptFilter } from './filter.js'
 export interface AttemptFeed {
   /** Calls `onAttempt` for every new attempt of the account that matches the filter, from any process. */
   subscribe(accountId: string, filter: AttemptFilter | null, onAttempt: (a: AttemptView) => void): () => void;
+  /** Subscriptions open in this process (of one account, when given). */
+  subscribers(accountId?: string): number;
   close(): void;
 }
 
@@ -84,6 +86,7 @@ export function createAttemptFeed(deps: { pool: pg.Pool; listener: Listener; onE
         if (!set.size) subs.delete(accountId);
       };
     },
+    subscribers: (accountId) => (accountId ? (subs.get(accountId)?.size ?? 0) : [...subs.values()].reduce((n, set) => n + set.size, 0)),
     close() {
       off();
       offReconnect();

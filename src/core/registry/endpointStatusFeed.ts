@@ -12,6 +12,8 @@ export interface EndpointStatusEvent {
 
 export interface EndpointStatusFeed {
   subscribe(accountId: string, on: (e: EndpointStatusEvent) => void): () => void;
+  /** Subscriptions open in this process (of one account, when given). */
+  subscribers(accountId?: string): number;
   close(): void;
 }
 
@@ -44,6 +46,7 @@ export function createEndpointStatusFeed(listener: Listener, onError?: (e: Error
         if (!set.size) subs.delete(accountId);
       };
     },
+    subscribers: (accountId) => (accountId ? (subs.get(accountId)?.size ?? 0) : [...subs.values()].reduce((n, set) => n + set.size, 0)),
     close() {
       off();
       subs.clear();
