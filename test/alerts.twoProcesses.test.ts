@@ -89,7 +89,9 @@ describe('alerts from two gateway processes', () => {
 
   it('the endpoint succeeding again: one recovery, counting every failure of the episode', async () => {
     failing = false;
+    const before = await liveAttempts();
     await publish(6);
+    await eventually(async () => (await liveAttempts()) === before + 6, '6 more attempts');
     await eventually(() => sent.some((s) => s.kind === 'recovered'), 'the recovery');
     await settled();
     expect(kinds()).toEqual(['failing', 'grouped', 'recovered']);

@@ -4,4 +4,4 @@
  * awaited rather than vitest's bare timeout; the ceiling is far above anything a working
  * gateway needs on a busy machine, so it is a hang guard, not a timing bound.
  */
-export const HANG_GUARD_MS = 120_000;
+export const HANG_GUARD_MS = Number(process.env.HANG_GUARD_MS ?? 120_000);
