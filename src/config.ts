@@ -194,6 +194,9 @@ function toConfig(e: z.output<typeof schema>) {
       mode: botMode(e),
       /** Each try of the first contact with Telegram at start; the bot keeps trying with backoff meanwhile. ms. @default 10_000 */
       connectTimeoutMs: e.TELEGRAM_CONNECT_TIMEOUT_MS,
+    },
+    /** Admin chats and other alert recipients (core/registry/adminChats). */
+    admins: {
       /** How long a chat link code stays valid, ms. @default 900_000 */
       linkCodeTtlMs: e.LINK_CODE_TTL[0]!,
     },

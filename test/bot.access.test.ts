@@ -104,7 +104,7 @@ describe('linking a chat', () => {
   it('a linked chat is not moved to another account by a code: /unlink first', async () => {
     const { code } = await gw.core.admins.createLinkCode(theirs.accountId);
     tg.send(ADMIN, `/start ${code}`);
-    await tg.waitFor(ADMIN, 'already linked to Mine: send /unlink first');
+    await tg.waitFor(ADMIN, 'already linked to Mine: unlink it first');
     expect(await gw.core.admins.accountOf(String(ADMIN))).toMatchObject({ accountId: mine.accountId });
   });
 });

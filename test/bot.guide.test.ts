@@ -65,7 +65,7 @@ describe('the webhooks guide, in a Telegram chat', () => {
     tg.send(ADMIN, '/add');
     await last('step 1 of 6');
     tg.send(ADMIN, '   ');
-    await last('name: must not be empty');
+    await last('Name: must not be empty');
     tg.send(ADMIN, 'CRM');
     await last('step 2 of 6');
     tg.send(ADMIN, 'ftp://files.example.com/x');

@@ -73,7 +73,7 @@ describe('bot settings', () => {
 
   it('alert window, threshold and link code lifetime are durations and counts', () => {
     expect(loadConfig({}).alerts).toEqual({ windowMs: 600_000, threshold: 1 });
-    expect(loadConfig({ ALERT_WINDOW: '30s', ALERT_THRESHOLD: '3', LINK_CODE_TTL: '5m' })).toMatchObject({ alerts: { windowMs: 30_000, threshold: 3 }, bot: { linkCodeTtlMs: 300_000, mode: { kind: 'polling' } } });
+    expect(loadConfig({ ALERT_WINDOW: '30s', ALERT_THRESHOLD: '3', LINK_CODE_TTL: '5m' })).toMatchObject({ alerts: { windowMs: 30_000, threshold: 3 }, admins: { linkCodeTtlMs: 300_000 }, bot: { mode: { kind: 'polling' } } });
     expect(() => loadConfig({ ALERT_WINDOW: 'soon' })).toThrow(/ALERT_WINDOW/);
   });
 });

@@ -60,6 +60,7 @@ describe('bad input is refused with the field and the reason, and changes nothin
     ['no event', () => ({ ...good(), events: [] }), 'VALIDATION_FAILED', 'events'],
     ['an unknown event', () => ({ ...good(), events: ['message.deleted' as 'submission'] }), 'VALIDATION_FAILED', 'events[0]'],
     ['submission and its legacy name together', () => ({ ...good(), events: ['submission', 'submission.completed'] }), 'VALIDATION_FAILED', 'events'],
+    ['the legacy name submission.completed for a new webhook', () => ({ ...good(), events: ['submission.completed'] }), 'VALIDATION_FAILED', 'events'],
     ['Message status without a WABA device', () => ({ ...good(), events: ['message_status'] }), 'VALIDATION_FAILED', 'events'],
     ['Message status alone with a WhatsApp device beside the WABA one', () => ({ ...good(), deviceIds: [acct.wa.id, acct.waba.id], events: ['message_status'] }), 'VALIDATION_FAILED', 'events'],
   ];

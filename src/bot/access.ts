@@ -1,15 +1,16 @@
 import type { MiddlewareFn } from 'grammy';
 import { CoreError } from '../core/errors.js';
-import type { Core } from '../core/index.js';
+import type { BotCore } from './core.js';
 import type { BotContext } from './context.js';
+import { commandTarget } from './ui.js';
 
 export const NOT_LINKED =
   'This bot is for Kirisan admins, and this chat is not linked to an account. ' +
   'Create a link code for your account (in the API, or with npm run link-code -- <accountId> on the server) ' +
-  'and send /start <code> here. Codes work once and expire after a few minutes.';
+  'and send /start <code> here (or open the link that comes with it). Codes work once and expire soon.';
 
 /** Looks up which account the chat administers (if any) before any feature runs. */
-export function identifyChat(core: Core): MiddlewareFn<BotContext> {
+export function identifyChat(core: Pick<BotCore, 'admins'>): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
     if (ctx.chat) {
       const chat = await core.admins.accountOf(String(ctx.chat.id));
@@ -29,8 +30,8 @@ export const requireLinkedChat: MiddlewareFn<BotContext> = async (ctx, next) => 
     await ctx.answerCallbackQuery({ text: 'This chat is not linked to a Kirisan account: nothing was changed. Send /start <code> to link it.', show_alert: true });
     return;
   }
-  const text = ctx.message?.text;
-  if (text !== undefined && (text.startsWith('/') || ctx.chat?.type === 'private')) await ctx.reply(NOT_LINKED);
+  const target = commandTarget(ctx);
+  if (target === 'us' || (target === null && ctx.message?.text !== undefined && ctx.chat?.type === 'private')) await ctx.reply(NOT_LINKED);
 };
 
 /** The account the chat administers; the access middleware guarantees it past requireLinkedChat. */

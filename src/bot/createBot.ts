@@ -4,15 +4,16 @@ import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-th
 import { Bot, session, type StorageAdapter } from 'grammy';
 import type { Config } from '../config.js';
 import type { Notifier } from '../core/alerts/types.js';
-import type { Core } from '../core/index.js';
+import type { BotCore } from './core.js';
 import type { Logger } from '../log.js';
 import { identifyChat, requireLinkedChat } from './access.js';
-import { COMMANDS, HELP } from './commands.js';
+import { COMMANDS, DESCRIPTION, HELP, SHORT_DESCRIPTION } from './commands.js';
 import { sessionSchema, type BotContext, type SessionData } from './context.js';
 import { errorBoundary } from './errors.js';
 import { addFeature } from './features/add.js';
 import { alertsFeature } from './features/alerts.js';
 import { editDevicesFeature } from './features/editDevices.js';
+import { editFeature } from './features/edit.js';
 import { linkFeature, sessionKey } from './features/link.js';
 import { logsFeature } from './features/logs.js';
 import { statusFeature } from './features/status.js';
@@ -20,6 +21,8 @@ import { testFeature } from './features/test.js';
 import { webhooksFeature } from './features/webhooks.js';
 import { whyFeature } from './features/why.js';
 import { startUpdates, type UpdateSource } from './updates.js';
+import { answerOnce } from './errors.js';
+import { commandTarget } from './ui.js';
 import { createTelegramNotifier } from './notifier.js';
 
 export interface BotOptions {
@@ -32,6 +35,8 @@ export interface TelegramBot {
   bot: Bot<BotContext>;
   /** Sends alerts through this bot's API client; works whether or not updates are received here. */
   notifier: Notifier;
+  /** `t.me/<bot>?start=<code>`, once the bot knows its username (after its first contact); null before. */
+  deepLink(code: string): string | null;
   /**
    * Starts in the background and returns at once: contacts Telegram (each try bounded),
    * registers the commands and starts receiving updates (long polling or webhook). While
@@ -48,7 +53,7 @@ export interface TelegramBot {
  * The Telegram admin bot: one Composer per feature behind one error boundary. Features parse,
  * call core with the chat's account, and render; every rule is core's.
  */
-export function createBot(config: Config, core: Core, opts: BotOptions): TelegramBot {
+export function createBot(config: Config, core: BotCore, opts: BotOptions): TelegramBot {
   const token = config.telegramBotToken;
   if (!token) throw new Error('createBot needs TELEGRAM_BOT_TOKEN');
   const bot = new Bot<BotContext>(token, { client: { apiRoot: config.bot.apiRoot } });
@@ -66,7 +71,7 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
       return parsed.success ? parsed.data : undefined;
     },
     // An empty session is no row at all.
-    write: (key, value) => (value.add || value.editDevices ? core.admins.sessions.write(key, value) : core.admins.sessions.delete(key)),
+    write: (key, value) => (Object.values(value).some((v) => v !== undefined) ? core.admins.sessions.write(key, value) : core.admins.sessions.delete(key)),
     delete: (key) => core.admins.sessions.delete(key),
   };
 
@@ -82,14 +87,24 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
     }
   });
   const guarded = bot.errorBoundary(errorBoundary(opts.log));
+  guarded.use(answerOnce);
   guarded.use(identifyChat(core));
   guarded.use(linkFeature(core));
   guarded.use(requireLinkedChat);
-  guarded.use(session({ initial: (): SessionData => ({}), storage, getSessionKey: (ctx) => (ctx.chat ? sessionKey(String(ctx.chat.id)) : undefined) }));
-  guarded.use(addFeature(core), webhooksFeature(core), editDevicesFeature(core), testFeature(core), logsFeature(core), whyFeature(core), statusFeature(core), alertsFeature(core));
+  guarded.use(
+    session({
+      initial: (): SessionData => ({}),
+      storage,
+      getSessionKey: (ctx) => (ctx.chat && ctx.from ? sessionKey(String(ctx.chat.id), String(ctx.from.id)) : undefined),
+    }),
+  );
+  guarded.use(addFeature(core), webhooksFeature(core), editFeature(core), editDevicesFeature(core), testFeature(core), logsFeature(core), whyFeature(core), statusFeature(core), alertsFeature(core));
+  guarded.command('cancel', (ctx) => ctx.reply('Nothing to cancel.'));
   guarded.on('callback_query:data', (ctx) => ctx.answerCallbackQuery({ text: 'This button is no longer valid.' }));
   guarded.on('message:text', async (ctx) => {
-    if (ctx.message.text.startsWith('/') || ctx.chat.type === 'private') await ctx.reply(`I did not get that.\n\n${HELP}`);
+    // Another bot's command, or group chatter, is not ours to answer.
+    const target = commandTarget(ctx);
+    if (target === 'us' || (target === null && ctx.chat.type === 'private')) await ctx.reply(`I did not get that.\n\n${HELP}`);
   });
   // Errors outside the boundary (none expected): logged, the loop goes on.
   bot.catch((err) => opts.log.error({ err: err.error }, 'bot middleware failed'));
@@ -112,6 +127,9 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
           undefined,
           signal,
         );
+        // What Telegram shows before the first /start (profile and empty chat), and in shares.
+        await bot.api.setMyDescription(DESCRIPTION, undefined, signal);
+        await bot.api.setMyShortDescription(SHORT_DESCRIPTION, undefined, signal);
         source = await startUpdates(bot, config, opts.log);
         opts.log.info({ bot: bot.botInfo.username, mode: config.bot.mode.kind }, 'Telegram bot started');
         return;
@@ -128,6 +146,7 @@ export function createBot(config: Config, core: Core, opts: BotOptions): Telegra
     bot,
     notifier: createTelegramNotifier(bot.api, core, opts.log),
     ready,
+    deepLink: (code) => (bot.isInited() ? `https://t.me/${bot.botInfo.username}?start=${encodeURIComponent(code)}` : null),
     start() {
       running ??= contact().finally(markReady);
     },

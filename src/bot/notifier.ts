@@ -1,6 +1,6 @@
 import { GrammyError, type Api } from 'grammy';
 import type { Alert, Notifier } from '../core/alerts/types.js';
-import type { Core } from '../core/index.js';
+import type { BotCore } from './core.js';
 import type { Logger } from '../log.js';
 import { alertKeyboard, alertText } from './render/alert.js';
 
@@ -9,7 +9,7 @@ import { alertKeyboard, alertText } from './render/alert.js';
  * update loop, so every process that runs delivery workers can send the alerts it decides.
  * A chat that cannot be reached is logged and skipped; the others still get the alert.
  */
-export function createTelegramNotifier(api: Api, core: Pick<Core, 'admins'>, log: Logger): Notifier {
+export function createTelegramNotifier(api: Api, core: Pick<BotCore, 'admins'>, log: Logger): Notifier {
   return {
     async notify(alert: Alert) {
       const chats = await core.admins.chats(alert.accountId);

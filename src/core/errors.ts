@@ -19,19 +19,22 @@ export type ErrorCode =
 
 export class CoreError extends Error {
   override readonly name = 'CoreError';
+  /** Why, without the field's name (a door puts its own label for the field in front: core/fields.ts). */
+  readonly reason: string;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string },
   ) {
     super(message, options);
+    this.reason = options?.reason ?? message;
   }
 }
 
 /** Input refused: names the field at fault and why. */
 export const invalid = (field: string, reason: string): CoreError =>
-  new CoreError('VALIDATION_FAILED', `${field}: ${reason}`, field);
+  new CoreError('VALIDATION_FAILED', `${field}: ${reason}`, field, { reason });
 
 /** Never says whether the thing exists in another account. */
 export const notFound = (what: string, field?: string): CoreError =>

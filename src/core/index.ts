@@ -3,19 +3,22 @@ import type { Database } from '../db/database.js';
 import type { CoreContext } from './context.js';
 import { createSender } from './dispatch/sender.js';
 import { publishEvent, publishEvents, redeliver, redeliverFailed } from './dispatch/publish.js';
+import { countWebhookFailures, redeliverWebhookFailures } from './dispatch/webhookRedelivery.js';
 import { troubleshoot } from './diagnose/troubleshoot.js';
-import { muteAlerts, unmuteAlerts } from './alerts/mute.js';
+import { troubleshootWebhook } from './diagnose/webhookTroubleshoot.js';
+import { MUTE_HOURS, muteAlerts, muteState, unmuteAlerts } from './alerts/mute.js';
 import { statusReport } from './alerts/status.js';
 import { chatAccount, createLinkCode, linkChat, listAdminChats, unlinkChat } from './registry/adminChats.js';
-import { deleteChatSession, readChatSession, writeChatSession } from './registry/chatSessions.js';
-import { setWebhookDevices } from './registry/webhookDevices.js';
+import { deleteChatSession, deleteChatSessions, readChatSession, writeChatSession } from './registry/chatSessions.js';
+import { editWebhook } from './registry/webhookEdits.js';
+import { eventChoices } from './registry/webhookInput.js';
 import { checkWebhookDevices, checkWebhookEvents, checkWebhookName, checkWebhookSecret, checkWebhookUrl } from './registry/webhookDraft.js';
-import { getAttempt, listAttempts } from './logs/attempts.js';
+import { getAttempt, listAttempts, webhookAttempts } from './logs/attempts.js';
 import { GatewayEvents } from './observe.js';
 import { unavailable } from './errors.js';
 import { authenticate, countAccounts, createAccount, createApiKey, getAccount, listApiKeys, revokeApiKey } from './registry/accounts.js';
 import { getDevice, listDevices, registerDevice, updateDevice } from './registry/devices.js';
-import { listWebhooks, summarizeWebhooks } from './registry/webhookList.js';
+import { findWebhook, listWebhooks, summarizeWebhooks } from './registry/webhookList.js';
 import { deleteWebhook, getEndpoint, getSigningKey, getWebhookEndpoints, saveWebhooks, updateWebhook } from './registry/webhooks.js';
 import { systemResolver, type Resolver } from './security/urlGuard.js';
 import { getTestTarget, listTestTargets } from './sendTest/targets.js';
@@ -83,6 +86,8 @@ export function createCore(deps: CoreDeps) {
       update: bind(ctx, updateWebhook),
       delete: bind(ctx, deleteWebhook),
       list: bind(ctx, listWebhooks),
+      /** A webhook named by a person (id, exact name, or the only one matching). */
+      find: bind(ctx, findWebhook),
       summary: bind(ctx, summarizeWebhooks),
       endpoints: bind(ctx, getWebhookEndpoints),
       endpoint: bind(ctx, getEndpoint),
@@ -99,13 +104,20 @@ export function createCore(deps: CoreDeps) {
       publishMany: bind(ctx, publishEvents),
       redeliver: bind(ctx, redeliver),
       redeliverFailed: bind(ctx, redeliverFailed),
+      /** Failed deliveries of a webhook, then all of them requeued ("Redeliver all failed"). */
+      webhookFailures: bind(ctx, countWebhookFailures),
+      redeliverWebhookFailures: bind(ctx, redeliverWebhookFailures),
     },
     logs: {
       list: bind(ctx, listAttempts),
+      /** One webhook's attempts (all its endpoints), in one query. */
+      ofWebhook: bind(ctx, webhookAttempts),
       get: bind(ctx, getAttempt),
     },
     diagnose: {
       troubleshoot: bind(ctx, troubleshoot),
+      /** The checklist for a whole webhook: the URL once, every endpoint and device. */
+      troubleshootWebhook: bind(ctx, troubleshootWebhook),
     },
     /** Admin chats: linking by one-time code, and which account a chat administers. */
     admins: {
@@ -115,7 +127,7 @@ export function createCore(deps: CoreDeps) {
       accountOf: bind(ctx, chatAccount),
       chats: bind(ctx, listAdminChats),
       /** A front door's per-chat state (a half-filled form), shared by all processes. */
-      sessions: { read: bind(ctx, readChatSession), write: bind(ctx, writeChatSession), delete: bind(ctx, deleteChatSession) },
+      sessions: { read: bind(ctx, readChatSession), write: bind(ctx, writeChatSession), delete: bind(ctx, deleteChatSession), deleteAll: bind(ctx, deleteChatSessions) },
     },
     /** The New webhook form, one field at a time (a guided conversation); nothing is written. */
     webhookDrafts: {
@@ -124,15 +136,20 @@ export function createCore(deps: CoreDeps) {
       secret: bind(ctx, checkWebhookSecret),
       devices: bind(ctx, checkWebhookDevices),
       events: bind(ctx, checkWebhookEvents),
+      /** The events a form offers (a legacy name only where the webhook stores it). */
+      eventChoices,
     },
-    /** Edits of one part of a webhook that keep the rest as stored (the secret included). */
+    /** Edits of some parts of a webhook that keep the rest as stored (the secret included). */
     webhookEdits: {
-      setDevices: bind(ctx, setWebhookDevices),
+      apply: bind(ctx, editWebhook),
     },
     /** Alerts (the policy itself runs in core/alerts/service.ts, started by the gateway). */
     alerts: {
       mute: bind(ctx, muteAlerts),
       unmute: bind(ctx, unmuteAlerts),
+      /** The mutes offered (hours), and which endpoints are muted now. */
+      muteHours: MUTE_HOURS,
+      muteState: bind(ctx, muteState),
       status: bind(ctx, statusReport),
     },
     close: () => ctx.sender.close(),

@@ -1,8 +1,7 @@
-import { channelLabel } from '../core/events/index.js';
 import type { AttemptView } from '../core/logs/attempts.js';
 import type { Page } from '../core/pagination.js';
 import type { DeviceView } from '../core/registry/devices.js';
-import type { WebhookRow } from '../core/registry/webhookList.js';
+import { channelsLabel, type WebhookRow } from '../core/registry/webhookList.js';
 import type { EndpointView } from '../core/registry/webhooks.js';
 import type { TestTarget as CoreTestTarget } from '../core/sendTest/targets.js';
 import type { AttemptOutcomeEnum, ChannelEnum, EndpointStatusEnum, EventTypeEnum, InboundHandlerEnum } from './enums.js';
@@ -43,7 +42,7 @@ export const webhookOut = (w: WebhookRow): Webhook => ({
   id: w.id,
   name: w.name,
   url: w.url,
-  channel: w.channel === 'mixed' ? 'Mixed channels' : channelLabel(w.channel),
+  channel: channelsLabel(w),
   channels: w.channels as ChannelEnum[],
   deviceCount: w.deviceCount,
   events: w.events as EventTypeEnum[],

@@ -1,55 +1,55 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import type { Core } from '../../core/index.js';
+import { channelLabel } from '../../core/events/index.js';
 import type { SubscribedEvent } from '../../core/terms.js';
 import { accountOf } from '../access.js';
+import type { BotCore } from '../core.js';
 import { data, group, pattern } from '../callbacks.js';
 import type { AddDraft, BotContext } from '../context.js';
 import { esc, plural } from '../html.js';
 import { toggle } from '../render/devicePicker.js';
-import { confirmScreen, devicesScreen, eventsScreen, namePrompt, secretScreen, urlPrompt } from '../render/addScreens.js';
-import { ack, say, show } from '../ui.js';
-
-const FORCE_REPLY = { force_reply: true } as const;
+import { confirmScreen, devicesScreen, eventsScreen, namePrompt, secretPrompt, secretScreen, urlPrompt } from '../render/addScreens.js';
+import { ack, ask, isFormAnswer, say, show } from '../ui.js';
 
 /**
  * /add: the New webhook form as a conversation. Each answer is checked by core
  * (webhookDrafts) before the next step; a refusal is answered by the error boundary and the
- * step stays. The draft lives in the chat session; nothing is written before Save → test.
+ * step stays. The draft is the admin's own (per chat and user); nothing is written before
+ * Save → test. Every step that wants text asks with force_reply, which is what reaches the
+ * bot in a privacy-mode group.
  */
-export function addFeature(core: Core): Composer<BotContext> {
+export function addFeature(core: BotCore): Composer<BotContext> {
   const c = new Composer<BotContext>();
 
   const draftOf = (ctx: BotContext): AddDraft | undefined => ctx.session.add;
 
   async function render(ctx: BotContext, d: AddDraft) {
     const devices = await core.devices.list(accountOf(ctx));
-    const screen = d.step === 'devices' ? devicesScreen(d, devices) : d.step === 'events' ? eventsScreen(d) : d.step === 'secret' ? secretScreen() : confirmScreen(d, devices);
-    await show(ctx, screen.text, screen.keyboard);
+    const screen =
+      d.step === 'devices'
+        ? devicesScreen(d, devices)
+        : d.step === 'events'
+          ? eventsScreen(d, core.webhookDrafts.eventChoices())
+          : d.step === 'secret'
+            ? secretScreen()
+            : confirmScreen(d, devices);
+    // After a typed answer the form comes back below it, as a fresh message.
+    if (ctx.callbackQuery) await show(ctx, screen.text, screen.keyboard);
+    else ctx.session.add = { ...d, formMessageId: await say(ctx, screen.text, screen.keyboard) };
   }
 
   c.command('add', async (ctx) => {
     ctx.session.add = { step: 'name', tab: 'whatsapp', deviceIds: [], events: [] };
-    await ctx.reply(namePrompt(), { parse_mode: 'HTML', reply_markup: FORCE_REPLY });
-  });
-
-  c.command('cancel', async (ctx) => {
-    const d = draftOf(ctx);
-    if (!d) {
-      await ctx.reply('Nothing to cancel.');
-      return;
-    }
-    await forgetDraft(ctx, d);
-    await ctx.reply('Cancelled: nothing was saved.');
+    await ask(ctx, namePrompt(), 'Display name, for example CRM');
   });
 
   // Typed answers: name, URL, secret. Commands pass through, so /webhooks works mid-form.
   c.on('message:text', async (ctx, next) => {
     const d = draftOf(ctx);
     const text = ctx.message.text;
-    if (!d || text.startsWith('/')) return next();
+    if (!d || text.startsWith('/') || !isFormAnswer(ctx)) return next();
     if (d.step === 'name') {
       ctx.session.add = { ...d, name: core.webhookDrafts.name(text), step: 'url' };
-      await ctx.reply(urlPrompt(), { parse_mode: 'HTML', reply_markup: FORCE_REPLY, link_preview_options: { is_disabled: true } });
+      await ask(ctx, urlPrompt(), 'https://…');
     } else if (d.step === 'url') {
       const next = { ...d, url: await core.webhookDrafts.url(text), step: 'devices' as const };
       ctx.session.add = next;
@@ -60,7 +60,7 @@ export function addFeature(core: Core): Composer<BotContext> {
       ctx.session.add = next;
       await render(ctx, next);
     } else {
-      await ctx.reply('Use the buttons above, or /cancel.');
+      await ctx.reply('Use the buttons of the form above, or /cancel.');
     }
   });
 
@@ -69,7 +69,7 @@ export function addFeature(core: Core): Composer<BotContext> {
     c.callbackQuery(trigger, async (ctx) => {
       const d = draftOf(ctx);
       if (!d || (step && d.step !== step)) {
-        await ack(ctx, 'This form is closed. Start again with /add.');
+        await ack(ctx, 'This form is closed, or another admin started it: start your own with /add.');
         return;
       }
       await handle(ctx, d);
@@ -77,7 +77,7 @@ export function addFeature(core: Core): Composer<BotContext> {
     });
 
   onForm(pattern.addTab, 'devices', async (ctx, d) => {
-    const next = { ...d, tab: group(ctx.match, 1) as AddDraft['tab'] };
+    const next = { ...d, tab: group(ctx.match, 1) as AddDraft['tab'], page: Number(group(ctx.match, 2)) };
     ctx.session.add = next;
     await render(ctx, next);
   });
@@ -104,6 +104,11 @@ export function addFeature(core: Core): Composer<BotContext> {
       next = { ...d, step: 'events' };
     } else if (d.step === 'events') {
       next = { ...d, events: await core.webhookDrafts.events(accountId, { deviceIds: d.deviceIds, events: d.events }), step: 'secret' };
+      ctx.session.add = next;
+      await render(ctx, next);
+      // The secret is typed: asked apart from the form, which keeps its Skip button.
+      await ask(ctx, secretPrompt(), 'Signing secret');
+      return;
     } else {
       return;
     }
@@ -131,12 +136,19 @@ export function addFeature(core: Core): Composer<BotContext> {
       events: d.events,
     });
     await forgetDraft(ctx, d);
-    const channels = saved.endpoints.map((e) => e.channel).join(', ');
+    const channels = saved.endpoints.map((e) => channelLabel(e.channel)).join(', ');
     await show(
       ctx,
       `💾 Saved <b>${esc(d.name ?? '')}</b>: ${plural(saved.endpoints.length, 'endpoint')} (${esc(channels)}), all 🟡 Pending test.\nSend a test now: one success makes the whole batch Active.`,
       new InlineKeyboard().text('🧪 Send test', data.testTargets(saved.webhookId)),
     );
+  });
+
+  c.command('cancel', async (ctx, next) => {
+    const d = draftOf(ctx);
+    if (!d) return next();
+    await forgetDraft(ctx, d);
+    await ctx.reply('Cancelled: nothing was saved.');
   });
 
   /** Drops the draft, and the admin's message with the secret when there was one. */

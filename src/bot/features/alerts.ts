@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import type { Core } from '../../core/index.js';
 import { accountOf } from '../access.js';
+import type { BotCore } from '../core.js';
 import { data, group, pattern } from '../callbacks.js';
 import type { BotContext } from '../context.js';
 import { esc, when } from '../html.js';
@@ -8,7 +8,7 @@ import { attemptCard } from '../render/attempt.js';
 import { ack, say } from '../ui.js';
 
 /** The buttons of alert messages: Details, Retry now, Mute 1 h / 24 h (and Unmute). */
-export function alertsFeature(core: Core): Composer<BotContext> {
+export function alertsFeature(core: BotCore): Composer<BotContext> {
   const c = new Composer<BotContext>();
 
   c.callbackQuery(pattern.alertDetails, async (ctx) => {
@@ -18,6 +18,7 @@ export function alertsFeature(core: Core): Composer<BotContext> {
     const page = await core.logs.list(accountId, { filter: { endpointId: endpoint.id, statuses: ['failed'], test: false }, first: 1 });
     await ack(ctx);
     const a = page.items[0];
+    // From the alert, the delivery comes as a new message: the alert stays as it was.
     if (!a) {
       await say(ctx, `No failed live attempt of <b>${esc(endpoint.name)}</b> in the log.`);
       return;

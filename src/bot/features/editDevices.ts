@@ -1,15 +1,16 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import type { Core } from '../../core/index.js';
 import type { Channel } from '../../core/terms.js';
 import { accountOf } from '../access.js';
+import type { BotCore } from '../core.js';
 import { data, group, pattern } from '../callbacks.js';
 import type { BotContext, EditDevices } from '../context.js';
-import { esc, plural } from '../html.js';
+import { esc } from '../html.js';
+import { savedLine } from '../render/saved.js';
 import { devicePicker, toggle } from '../render/devicePicker.js';
 import { ack, show } from '../ui.js';
 
 /** Edit devices of a saved webhook (from its details); saving puts changed endpoints back to Pending test. */
-export function editDevicesFeature(core: Core): Composer<BotContext> {
+export function editDevicesFeature(core: BotCore): Composer<BotContext> {
   const c = new Composer<BotContext>();
 
   async function render(ctx: BotContext, e: EditDevices) {
@@ -32,7 +33,7 @@ export function editDevicesFeature(core: Core): Composer<BotContext> {
     c.callbackQuery(trigger, async (ctx) => {
       const e = ctx.session.editDevices;
       if (!e) {
-        await ack(ctx, 'This edit is closed. Open the webhook again from /webhooks.');
+        await ack(ctx, 'This edit is closed, or another admin opened it. Open the webhook again from /webhooks.');
         return;
       }
       await handle(ctx, e);
@@ -40,7 +41,7 @@ export function editDevicesFeature(core: Core): Composer<BotContext> {
     });
 
   onEdit(pattern.editTab, async (ctx, e) => {
-    const next = { ...e, tab: group(ctx.match, 1) as Channel };
+    const next = { ...e, tab: group(ctx.match, 1) as Channel, page: Number(group(ctx.match, 2)) };
     ctx.session.editDevices = next;
     await render(ctx, next);
   });
@@ -57,14 +58,15 @@ export function editDevicesFeature(core: Core): Composer<BotContext> {
   });
 
   onEdit(data.editSave, async (ctx, e) => {
-    const saved = await core.webhookEdits.setDevices(accountOf(ctx), { webhookId: e.webhookId, deviceIds: e.deviceIds });
+    const saved = await core.webhookEdits.apply(accountOf(ctx), { webhookId: e.webhookId, deviceIds: e.deviceIds });
     ctx.session.editDevices = undefined;
-    const pending = saved.endpoints.filter((x) => x.status !== 'active').length;
-    await show(
-      ctx,
-      `💾 Devices saved: ${plural(saved.endpoints.length, 'endpoint')}${pending ? `, ${pending} 🟡 Pending test: send a test to make ${pending === 1 ? 'it' : 'them'} Active again` : ', status unchanged'}.`,
-      new InlineKeyboard().text('🧪 Send test', data.testTargets(saved.webhookId)).text('◀ Details', data.webhook(saved.webhookId)),
-    );
+    await show(ctx, savedLine('Devices', saved), new InlineKeyboard().text('🧪 Send test', data.testTargets(saved.webhookId)).text('◀ Details', data.webhook(saved.webhookId)));
+  });
+
+  c.command('cancel', async (ctx, next) => {
+    if (!ctx.session.editDevices) return next();
+    ctx.session.editDevices = undefined;
+    await ctx.reply('Cancelled: nothing changed.');
   });
 
   return c;

@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import type { Core } from '../../core/index.js';
+import type { BotCore } from '../core.js';
 import { NOT_LINKED } from '../access.js';
 import { HELP } from '../commands.js';
 import type { BotContext } from '../context.js';
@@ -7,7 +7,7 @@ import { esc } from '../html.js';
 import { say } from '../ui.js';
 
 /** /start <code> links the chat, /unlink unlinks it, /help explains. Works in any chat. */
-export function linkFeature(core: Core): Composer<BotContext> {
+export function linkFeature(core: Pick<BotCore, 'admins'>): Composer<BotContext> {
   const c = new Composer<BotContext>();
 
   c.command('start', async (ctx) => {
@@ -32,7 +32,7 @@ export function linkFeature(core: Core): Composer<BotContext> {
       await ctx.reply(NOT_LINKED);
       return;
     }
-    await core.admins.sessions.delete(sessionKey(chatId));
+    await core.admins.sessions.deleteAll(sessionKey(chatId, ''));
     delete ctx.admin;
     await say(ctx, `This chat is no longer linked to <b>${esc(r.accountName ?? '')}</b>: no more commands or alerts here.`);
   });
@@ -40,5 +40,5 @@ export function linkFeature(core: Core): Composer<BotContext> {
   return c;
 }
 
-/** The chat's session key (one session per chat, whoever writes in it). */
-export const sessionKey = (chatId: string) => `tg:${chatId}`;
+/** A session per (chat, user): in a group each admin fills in their own forms. */
+export const sessionKey = (chatId: string, userId: string) => `tg:${chatId}:${userId}`;

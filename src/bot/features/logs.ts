@@ -1,24 +1,37 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import { eventLabel } from '../../core/events/index.js';
-import type { Core } from '../../core/index.js';
+import { channelLabel, eventLabel } from '../../core/events/index.js';
 import type { AttemptFilter } from '../../core/logs/filter.js';
-import { SUBSCRIBABLE_EVENTS, type SubscribedEvent } from '../../core/terms.js';
+import { CHANNELS, SUBSCRIBABLE_EVENTS, type SubscribedEvent } from '../../core/terms.js';
 import { accountOf } from '../access.js';
-import { data, group, pattern, type LogFilter } from '../callbacks.js';
+import { data, group, logFilterOf, pattern, pickerOf, type LogFilter } from '../callbacks.js';
 import type { BotContext } from '../context.js';
-import { esc } from '../html.js';
+import type { BotCore } from '../core.js';
+import { esc, shorten } from '../html.js';
+import { caption, fitList } from '../limits.js';
 import { pageAt } from '../paging.js';
-import { attemptButton, attemptCard, attemptLine } from '../render/attempt.js';
+import { attemptCard, attemptLine } from '../render/attempt.js';
 import { ack, show } from '../ui.js';
 
 const PAGE = 6;
+/** Choices shown by the device and webhook pickers. */
+const PICK_MAX = 30;
 
 /**
- * /logs: Webhooks → Logs in chat. Newest attempts first, filter buttons (All / Failed, one
- * device, one event), paging; a tapped row opens the Webhook delivery panel with the diagnosis.
+ * /logs: Webhooks → Logs in chat. Newest attempts first; filters All / Failed and one of
+ * webhook, channel, device or event; paging; one numbered button per row opens the Webhook
+ * delivery panel with the diagnosis, and "◀ Logs" comes back to the same list.
  */
-export function logsFeature(core: Core): Composer<BotContext> {
+export function logsFeature(core: BotCore): Composer<BotContext> {
   const c = new Composer<BotContext>();
+
+  async function scopeLabel(ctx: BotContext, f: LogFilter): Promise<string> {
+    const accountId = accountOf(ctx);
+    if (f.deviceId) return (await core.devices.get(accountId, f.deviceId)).label;
+    if (f.webhookId) return (await core.webhooks.endpoints(accountId, f.webhookId))[0]!.name;
+    if (f.event) return eventLabel(f.event as SubscribedEvent);
+    if (f.channel) return channelLabel(f.channel);
+    return 'All webhooks';
+  }
 
   async function list(ctx: BotContext, f: LogFilter, index: number) {
     const accountId = accountOf(ctx);
@@ -26,49 +39,74 @@ export function logsFeature(core: Core): Composer<BotContext> {
       statuses: f.failed ? ['failed'] : null,
       deviceId: f.deviceId ?? null,
       events: f.event ? [f.event as SubscribedEvent] : null,
+      channels: f.channel ? [f.channel] : null,
     };
-    const page = await pageAt((after) => core.logs.list(accountId, { filter, first: PAGE, after }), index);
-    const scope = [f.failed ? 'Failed' : 'All statuses', f.deviceId ? await deviceName(ctx, f.deviceId) : 'All devices', f.event ? eventLabel(f.event as SubscribedEvent) : 'All events'];
+    const fetch = (after: string | null) =>
+      f.webhookId ? core.logs.ofWebhook(accountId, f.webhookId, { filter, first: PAGE, after }) : core.logs.list(accountId, { filter, first: PAGE, after });
+    const page = await pageAt(fetch, index);
+    ctx.session.logs = { data: data.logs(f, index) };
     const kb = new InlineKeyboard();
-    for (const a of page.items) kb.text(attemptButton(a), data.attempt(a.id)).row();
-    kb.text(f.failed ? 'All' : '• All', data.logs({ ...f, failed: false }, 0))
+    page.items.forEach((a, i) => kb.text(String(index * PAGE + i + 1), data.attempt(a.id)));
+    kb.row()
+      .text(f.failed ? 'All' : '• All', data.logs({ ...f, failed: false }, 0))
       .text(f.failed ? '• Failed' : 'Failed', data.logs({ ...f, failed: true }, 0))
+      .row()
+      .text('Webhook ▾', data.logsPick(f.failed, 'webhook'))
+      .text('Channel ▾', data.logsPick(f.failed, 'channel'))
       .text('Device ▾', data.logsPick(f.failed, 'device'))
       .text('Event ▾', data.logsPick(f.failed, 'event'))
       .row();
     if (index > 0) kb.text('◀ Newer', data.logs(f, index - 1));
     if (page.hasNextPage) kb.text('Older ▶', data.logs(f, index + 1));
-    const lines = page.items.length ? page.items.map(attemptLine) : ['No attempts match. Reset the filters, or trigger a real event or a test.'];
-    await show(ctx, [`📜 <b>Logs</b> · ${esc(scope.join(' · '))} · page ${index + 1}`, ...lines].join('\n'), kb);
-  }
-
-  async function deviceName(ctx: BotContext, deviceId: string): Promise<string> {
-    return (await core.devices.get(accountOf(ctx), deviceId)).label;
+    const title = `📜 <b>Logs</b> · ${f.failed ? 'Failed' : 'All statuses'} · ${esc(shorten(await scopeLabel(ctx, f), 80))} · page ${index + 1}`;
+    const rows = page.items.map((a, i) => attemptLine(a, index * PAGE + i + 1));
+    const text = rows.length
+      ? fitList([title], rows, ['', 'Tap a number for the delivery and its diagnosis.'], (n) => `… ${n} more on this page`)
+      : [title, 'No attempts match. Reset the filters, or trigger a real event or a test.'].join('\n');
+    await show(ctx, text, kb);
   }
 
   c.command('logs', (ctx) => list(ctx, { failed: false }, 0));
 
   c.callbackQuery(pattern.logs, async (ctx) => {
-    const m = ctx.match;
-    const f: LogFilter = { failed: group(m, 1) === 'f' };
-    if (group(m, 2) === 'd') f.deviceId = group(m, 3);
-    if (group(m, 4) === 'e') f.event = group(m, 5);
-    await list(ctx, f, Number(group(m, 6)));
+    const { filter, page } = logFilterOf(ctx.match);
+    await list(ctx, filter, page);
     await ack(ctx);
   });
 
-  // Filter pickers: one button per device of the account, or per event.
+  c.callbackQuery(data.logsBack, async (ctx) => {
+    const m = pattern.logs.exec(ctx.session.logs?.data ?? '');
+    const { filter, page } = m ? logFilterOf(m) : { filter: { failed: false }, page: 0 };
+    await list(ctx, filter, page);
+    await ack(ctx);
+  });
+
+  // Filter pickers: one button per webhook, channel, device or event of the account.
   c.callbackQuery(pattern.logsPick, async (ctx) => {
+    const by = pickerOf(group(ctx.match, 1));
     const failed = group(ctx.match, 2) === 'f';
+    const accountId = accountOf(ctx);
+    const index = Number(group(ctx.match, 3));
     const kb = new InlineKeyboard();
-    if (group(ctx.match, 1) === 'D') {
-      for (const d of await core.devices.list(accountOf(ctx))) kb.text(d.label.slice(0, 60), data.logs({ failed, deviceId: d.id }, 0)).row();
-      kb.text('All devices', data.logs({ failed }, 0));
+    let hasNext = false;
+    if (by === 'device') {
+      const devices = await core.devices.list(accountId);
+      for (const d of devices.slice(index * PICK_MAX, (index + 1) * PICK_MAX)) kb.text(caption(d.label), data.logs({ failed, deviceId: d.id }, 0)).row();
+      hasNext = devices.length > (index + 1) * PICK_MAX;
+    } else if (by === 'webhook') {
+      const page = await pageAt((after) => core.webhooks.list(accountId, { first: PICK_MAX, after }), index);
+      for (const w of page.items) kb.text(caption(w.name), data.logs({ failed, webhookId: w.id }, 0)).row();
+      hasNext = page.hasNextPage;
+    } else if (by === 'channel') {
+      for (const ch of CHANNELS) kb.text(channelLabel(ch), data.logs({ failed, channel: ch }, 0));
+      kb.row();
     } else {
       for (const e of SUBSCRIBABLE_EVENTS) kb.text(eventLabel(e), data.logs({ failed, event: e }, 0)).row();
-      kb.text('All events', data.logs({ failed }, 0));
     }
-    await show(ctx, `📜 <b>Logs</b> · filter by ${group(ctx.match, 1) === 'D' ? 'device' : 'event'}`, kb);
+    if (index > 0) kb.text('◀', data.logsPick(failed, by, index - 1));
+    kb.text('All', data.logs({ failed }, 0));
+    if (hasNext) kb.text('▶', data.logsPick(failed, by, index + 1));
+    await show(ctx, `📜 <b>Logs</b> · filter by ${by}${index > 0 || hasNext ? ` · page ${index + 1}` : ''}`, kb);
     await ack(ctx);
   });
 
@@ -76,7 +114,7 @@ export function logsFeature(core: Core): Composer<BotContext> {
     const a = await core.logs.get(accountOf(ctx), group(ctx.match, 1));
     const kb = new InlineKeyboard();
     if (a.outcome === 'failed' && a.deliveryId) kb.text('🔁 Retry now', data.alertRetry(a.deliveryId));
-    kb.text('◀ Logs', data.logs({ failed: false }, 0));
+    kb.text('◀ Logs', data.logsBack);
     await show(ctx, attemptCard(a), kb);
     await ack(ctx);
   });

@@ -1,41 +1,46 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import type { Core } from '../../core/index.js';
 import type { TestTarget } from '../../core/sendTest/targets.js';
 import { accountOf } from '../access.js';
 import { data, group, pattern } from '../callbacks.js';
 import type { BotContext } from '../context.js';
-import { esc } from '../html.js';
+import type { BotCore } from '../core.js';
+import { esc, shorten } from '../html.js';
 import { previewCard, resultCard } from '../render/testCard.js';
 import { ack, say, show } from '../ui.js';
 
-/** Buttons shown by /test; more targets are reached through a webhook's details. */
-const LIST_MAX = 20;
+/** Targets per page of the list (two rows of number buttons). */
+const PAGE = 10;
 
 /**
  * /test: pick a target (labelled as in the product), read the payload preview, Send test,
  * get the result card. Buttons name a target by webhook id and its position in that
  * webhook's list (a target id does not fit in a button); the preview shows the label, so
- * what is sent is what was read.
+ * what is sent is what was read. Every target is reachable: the list pages.
  */
-export function testFeature(core: Core): Composer<BotContext> {
+export function testFeature(core: BotCore): Composer<BotContext> {
   const c = new Composer<BotContext>();
 
-  /** From a button the list comes as a new message: the message it was on (saved, result) stays readable. */
-  async function listTargets(ctx: BotContext, webhookId: string | null) {
+  async function listTargets(ctx: BotContext, webhookId: string | null, page: number) {
     const all = await core.tests.targets(accountOf(ctx), webhookId ? { webhookId } : {});
     if (!all.length) {
-      await say(ctx, 'No test targets: add a webhook first with /add.');
+      await show(ctx, 'No test targets: add a webhook first with /add.');
       return;
     }
-    const shown = all.slice(0, LIST_MAX);
+    const pages = Math.ceil(all.length / PAGE);
+    const index = Math.min(page, pages - 1);
+    const shown = all.slice(index * PAGE, (index + 1) * PAGE);
     const kb = new InlineKeyboard();
     shown.forEach((t, i) => {
-      kb.text(String(i + 1), data.testPreview(t.webhookId, indexInWebhook(all, t)));
+      kb.text(String(index * PAGE + i + 1), data.testPreview(t.webhookId, indexInWebhook(all, t)));
       if ((i + 1) % 5 === 0) kb.row();
     });
-    const lines = shown.map((t, i) => `${i + 1}. ${esc(t.label)}`);
-    const more = all.length > shown.length ? `\n… and ${all.length - shown.length} more: open a webhook in /webhooks and tap Send test.` : '';
-    await say(ctx, ['🧪 <b>Choose a test target</b>', ...lines].join('\n') + more, kb);
+    kb.row();
+    const at = (p: number) => (webhookId ? data.testTargets(webhookId, p) : data.testAll(p));
+    if (index > 0) kb.text('◀ Previous', at(index - 1));
+    if (index < pages - 1) kb.text('Next ▶', at(index + 1));
+    const lines = shown.map((t, i) => `${index * PAGE + i + 1}. ${esc(shorten(t.label, 300))}`);
+    const head = `🧪 <b>Choose a test target</b>${pages > 1 ? ` · page ${index + 1} of ${pages} (${all.length} targets)` : ''}`;
+    await show(ctx, [head, ...lines].join('\n'), kb);
   }
 
   async function target(ctx: BotContext, webhookId: string, index: number): Promise<TestTarget | null> {
@@ -44,11 +49,16 @@ export function testFeature(core: Core): Composer<BotContext> {
     return t ?? null;
   }
 
-  c.command('test', (ctx) => listTargets(ctx, null));
+  c.command('test', (ctx) => listTargets(ctx, null, 0));
+
+  c.callbackQuery(pattern.testAll, async (ctx) => {
+    await ack(ctx);
+    await listTargets(ctx, null, Number(group(ctx.match, 1)));
+  });
 
   c.callbackQuery(pattern.testTargets, async (ctx) => {
     await ack(ctx);
-    await listTargets(ctx, group(ctx.match, 1));
+    await listTargets(ctx, group(ctx.match, 1), Number(group(ctx.match, 2)));
   });
 
   c.callbackQuery(pattern.testPreview, async (ctx) => {
@@ -56,7 +66,7 @@ export function testFeature(core: Core): Composer<BotContext> {
     const t = await target(ctx, webhookId, index);
     if (!t) return;
     const detail = await core.tests.target(accountOf(ctx), t.id);
-    const kb = new InlineKeyboard().text('🚀 Send test', data.testSend(webhookId, index)).text('◀ Targets', data.testTargets(webhookId));
+    const kb = new InlineKeyboard().text('🚀 Send test', data.testSend(webhookId, index)).text('◀ Targets', data.testTargets(webhookId, Math.floor(index / PAGE)));
     await show(ctx, previewCard(detail), kb);
     await ack(ctx);
   });
@@ -68,8 +78,10 @@ export function testFeature(core: Core): Composer<BotContext> {
     // A test may take up to TEST_TIMEOUT_MS: stop the button's spinner first.
     await ack(ctx, 'Sending test…');
     const result = await core.tests.send(accountOf(ctx), t.id);
+    // The label as it stands after the test: a success has made the target Active.
+    const after = (await core.tests.targets(accountOf(ctx), { webhookId })).find((x) => x.id === t.id) ?? t;
     const kb = new InlineKeyboard().text('🔁 Send again', data.testSend(webhookId, index)).text('🩺 Why?', data.why(webhookId));
-    await say(ctx, `${esc(t.label)}\n${resultCard(result)}`, kb);
+    await say(ctx, `${esc(shorten(after.label, 500))}\n${resultCard(result)}`, kb);
   });
 
   return c;

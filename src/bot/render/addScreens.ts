@@ -1,7 +1,7 @@
 import { InlineKeyboard } from 'grammy';
 import { channelLabel, eventLabel } from '../../core/events/index.js';
 import type { DeviceView } from '../../core/registry/devices.js';
-import { SUBSCRIBABLE_EVENTS } from '../../core/terms.js';
+import type { SubscribedEvent } from '../../core/terms.js';
 import { data } from '../callbacks.js';
 import type { AddDraft } from '../context.js';
 import { esc } from '../html.js';
@@ -17,15 +17,17 @@ export const namePrompt = () =>
 
 export const urlPrompt = () => `${head(2, 'Endpoint')}\nSend your HTTPS URL, for example https://api.yoursite.com/webhooks/kirisan`;
 
+export const secretPrompt = () => '🔐 Reply to this message with the signing secret, or tap Skip on the form.';
+
 export function devicesScreen(d: AddDraft, devices: DeviceView[]): { text: string; keyboard: InlineKeyboard } {
   const picker = devicePicker(d, devices, { tab: data.addTab, toggle: data.addDevice, done: { text: 'Next ▶', data: data.addNext }, cancel: data.addCancel });
   return { text: [head(3, 'Devices'), 'Pick the channel tab, then select at least one device.', ...picker.lines].join('\n'), keyboard: picker.keyboard };
 }
 
-export function eventsScreen(d: AddDraft): { text: string; keyboard: InlineKeyboard } {
+/** The events step: one toggle per event core offers a new webhook. */
+export function eventsScreen(d: AddDraft, choices: SubscribedEvent[]): { text: string; keyboard: InlineKeyboard } {
   const kb = new InlineKeyboard();
-  // The legacy name is kept for stored endpoints only; new webhooks use `submission`.
-  for (const ev of SUBSCRIBABLE_EVENTS.filter((e) => e !== 'submission.completed')) {
+  for (const ev of choices) {
     kb.text(`${d.events.includes(ev) ? '✅' : '⬜'} ${eventLabel(ev)}`, data.addEvent(ev)).row();
   }
   kb.text('Next ▶', data.addNext).text('Cancel', data.addCancel);
@@ -34,7 +36,7 @@ export function eventsScreen(d: AddDraft): { text: string; keyboard: InlineKeybo
 
 export function secretScreen(): { text: string; keyboard: InlineKeyboard } {
   return {
-    text: `${head(5, 'Security')}\nOptional: send a signing secret. Kirisan sends it as X-Webhook-Secret on every POST. I delete your message once the webhook is saved.`,
+    text: `${head(5, 'Security')}\nOptional: reply with a signing secret (the message below asks for it). Kirisan sends it as X-Webhook-Secret on every POST. I delete your message once the webhook is saved.`,
     keyboard: new InlineKeyboard().text('Skip (no secret)', data.addSkip).text('Cancel', data.addCancel),
   };
 }

@@ -1,35 +1,40 @@
 import { channelLabel, eventLabel } from '../../core/events/index.js';
 import type { AttemptView } from '../../core/logs/attempts.js';
-import type { WebhookRow } from '../../core/registry/webhookList.js';
+import { channelsLabel, type WebhookRow } from '../../core/registry/webhookList.js';
 import type { EndpointView } from '../../core/registry/webhooks.js';
 import type { EndpointStatus } from '../../core/terms.js';
-import { esc, plural, when } from '../html.js';
+import { esc, plural, shorten, when } from '../html.js';
+import { fitList } from '../limits.js';
 import { attemptLine } from './attempt.js';
 
 export const statusLabel = (s: EndpointStatus) => (s === 'active' ? '🟢 Active' : '🟡 Pending test');
 
-export const channelsOf = (w: Pick<WebhookRow, 'channel' | 'channels'>) => (w.channel === 'mixed' ? 'Mixed channels' : channelLabel(w.channel));
-
 export function webhookLine(w: WebhookRow, n: number): string {
-  return `${n}. <b>${esc(w.name)}</b> — ${statusLabel(w.status)} · ${channelsOf(w)} · ${plural(w.deviceCount, 'device')}`;
+  return `${n}. <b>${esc(shorten(w.name, 100))}</b> — ${statusLabel(w.status)} · ${channelsLabel(w)} · ${plural(w.deviceCount, 'device')}`;
 }
 
-/** A webhook's details from its endpoints (one per channel), each with its own status. */
-export function webhookDetails(endpoints: EndpointView[], attempts: AttemptView[]): string {
+/** Devices on one line each would not fit a big webhook: they are counted per channel, and named while few. */
+const NAMED_DEVICES = 10;
+
+/** A webhook's details from its endpoints (one per channel), each with its own status and mute. */
+export function webhookDetails(endpoints: EndpointView[], attempts: AttemptView[], mutes: Array<{ endpointId: string; mutedUntil: Date }>): string {
   const first = endpoints[0]!;
   const devices = endpoints.flatMap((e) => e.devices.map((d) => `${esc(d.label)} (${channelLabel(d.channel)})`));
   const events = [...new Set(endpoints.flatMap((e) => e.events))];
-  const lines = [
+  const muteOf = (e: EndpointView) => mutes.find((m) => m.endpointId === e.id);
+  const head = [
     `<b>${esc(first.name)}</b>`,
     esc(first.url),
-    ...endpoints.map((e) => `${channelLabel(e.channel)} endpoint: ${statusLabel(e.status)}`),
-    `Devices: ${devices.length ? devices.join(', ') : 'none'}`,
+    ...endpoints.map((e) => {
+      const mute = muteOf(e);
+      return `${channelLabel(e.channel)} endpoint: ${statusLabel(e.status)} · ${plural(e.devices.length, 'device')}${mute ? ` · 🔕 alerts muted until ${when(mute.mutedUntil)}` : ''}`;
+    }),
+    devices.length <= NAMED_DEVICES ? `Devices: ${devices.length ? devices.join(', ') : 'none'}` : `Devices: ${plural(devices.length, 'device')} (📱 Devices lists them)`,
     `Events: ${events.map((e) => esc(eventLabel(e))).join(', ')}`,
     `Signing secret: ${first.secretHint ? esc(first.secretHint) : 'none'}`,
     `Created: ${when(first.createdAt)}`,
     '',
     attempts.length ? '<b>Last attempts</b>' : 'No attempts yet.',
-    ...attempts.map(attemptLine),
   ];
-  return lines.join('\n');
+  return fitList(head, attempts.map(attemptLine), [], (n) => `… ${n} more in /logs`);
 }

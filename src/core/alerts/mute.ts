@@ -1,4 +1,4 @@
-import { muteEndpoint } from '../../db/sql/alertStates.js';
+import { activeMutes, muteEndpoint } from '../../db/sql/alertStates.js';
 import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
 import { uuidOrNull } from '../registry/accounts.js';
@@ -20,4 +20,10 @@ export async function unmuteAlerts(ctx: CoreContext, accountId: string, endpoint
   const row = await muteEndpoint(ctx.db.pool, accountId, uuidOrNull(endpointId), null);
   if (!row) throw notFound('endpoint', 'endpointId');
   return { endpointId };
+}
+
+/** Which of these endpoints are muted now, and until when (a webhook's details show it). */
+export async function muteState(ctx: CoreContext, accountId: string, endpointIds: string[]): Promise<Array<{ endpointId: string; mutedUntil: Date }>> {
+  const rows = await activeMutes(ctx.db.pool, accountId, endpointIds.map(uuidOrNull), ctx.now());
+  return rows.map((r) => ({ endpointId: r.endpoint_id, mutedUntil: r.muted_until }));
 }

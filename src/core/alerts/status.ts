@@ -10,8 +10,10 @@ export interface FailingEndpoint {
   name: string;
   url: string;
   channel: Channel;
-  /** Failed live attempts in the period. */
+  /** Failed live attempts of the current episode (since the last success, within the period). */
   failures: number;
+  /** The first failure of the episode. */
+  failingSince: Date;
   lastFailureAt: Date;
   httpCode: number | null;
   errorCode: string | null;
@@ -54,6 +56,7 @@ export async function statusReport(ctx: CoreContext, accountId: string): Promise
       url: r.url,
       channel: r.channel as Channel,
       failures: r.failures,
+      failingSince: r.failing_since,
       lastFailureAt: r.last_failure_at,
       httpCode: r.http_code,
       errorCode: r.error_code,

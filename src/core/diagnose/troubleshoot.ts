@@ -8,6 +8,12 @@ import { inspectTarget } from '../security/urlGuard.js';
 import type { SubscribedEvent } from '../terms.js';
 import { diagnose } from './diagnose.js';
 
+/**
+ * What a door can offer to fix a failed check: its own button or command (the bot's Send test,
+ * Edit devices, …) instead of the web dashboard's words in `fix`.
+ */
+export type TroubleshootAction = 'send_test' | 'edit_url' | 'edit_devices' | 'edit_events' | 'device_handler' | 'open_logs';
+
 /** One line of the guide's symptom checklists, checked against the real configuration. */
 export interface TroubleshootCheck {
   /** Stable key: endpoint_active, url_https, url_public, device_linked, device_handler, event_checked, recent_attempts. */
@@ -17,6 +23,8 @@ export interface TroubleshootCheck {
   detail: string;
   /** What to do, in the guide's words; null when passed. */
   fix: string | null;
+  /** The operation that fixes it, when there is one; null when passed. */
+  action: TroubleshootAction | null;
 }
 
 export interface TroubleshootReport {
@@ -27,8 +35,8 @@ export interface TroubleshootReport {
   healthy: boolean;
 }
 
-const pass = (check: string, detail: string): TroubleshootCheck => ({ check, passed: true, detail, fix: null });
-const fail = (check: string, detail: string, fix: string): TroubleshootCheck => ({ check, passed: false, detail, fix });
+const pass = (check: string, detail: string): TroubleshootCheck => ({ check, passed: true, detail, fix: null, action: null });
+const fail = (check: string, detail: string, fix: string, action: TroubleshootAction | null): TroubleshootCheck => ({ check, passed: false, detail, fix, action });
 
 /**
  * "Why do live events not arrive?" Walks the guide's checklists (Status stays Pending test;
@@ -41,79 +49,91 @@ export async function troubleshoot(
   accountId: string,
   input: { endpointId: string; deviceId?: string | null; event?: SubscribedEvent | string | null },
 ): Promise<TroubleshootReport> {
-  if (input.event != null && !isSubscribedEvent(input.event)) throw invalid('event', 'must be one of incoming_message, submission, submission.completed, message_status');
+  const event = parseEvent(input.event);
   const endpoint = await getEndpoint(ctx, accountId, input.endpointId);
   const device = input.deviceId ? await getDevice(ctx, accountId, input.deviceId) : null;
-  const event = (input.event ?? null) as SubscribedEvent | null;
-  const checks: TroubleshootCheck[] = [];
+  const checks = [
+    statusCheck(endpoint),
+    ...(await urlChecks(ctx, endpoint.url)),
+    ...(device ? deviceChecks(endpoint, device, event) : []),
+    ...eventChecks(endpoint, event),
+    await attemptsCheck(ctx, accountId, endpoint),
+  ];
+  return { endpoint, device, checks, healthy: checks.every((c) => c.passed) };
+}
 
-  checks.push(
-    endpoint.status === 'active'
-      ? pass('endpoint_active', 'The endpoint is Active.')
-      : fail('endpoint_active', 'The endpoint is Pending test: only Active endpoints receive live traffic.', 'Open Webhooks → Test and send a test — your URL must return 200 or 201.'),
-  );
+export function parseEvent(event: SubscribedEvent | string | null | undefined): SubscribedEvent | null {
+  if (event != null && !isSubscribedEvent(event)) throw invalid('event', 'must be one of incoming_message, submission, submission.completed, message_status');
+  return event ?? null;
+}
 
-  const url = new URL(endpoint.url);
-  checks.push(
+export function statusCheck(endpoint: EndpointView): TroubleshootCheck {
+  return endpoint.status === 'active'
+    ? pass('endpoint_active', 'The endpoint is Active.')
+    : fail('endpoint_active', 'The endpoint is Pending test: only Active endpoints receive live traffic.', 'Open Webhooks → Test and send a test — your URL must return 200 or 201.', 'send_test');
+}
+
+/** The URL's checks: one URL per webhook, so a webhook checks it once whatever its channels. */
+export async function urlChecks(ctx: CoreContext, target: string): Promise<TroubleshootCheck[]> {
+  const url = new URL(target);
+  const reach = await inspectTarget(url, { ...ctx.targets, allowPrivate: false });
+  return [
     url.protocol === 'https:'
       ? pass('url_https', 'The URL uses HTTPS.')
-      : fail('url_https', 'The URL uses plain http://.', 'Confirm the URL is HTTPS and reachable from the public internet.'),
-  );
-  const reach = await inspectTarget(url, { ...ctx.targets, allowPrivate: false });
-  checks.push(
+      : fail('url_https', 'The URL uses plain http://.', 'Confirm the URL is HTTPS and reachable from the public internet.', 'edit_url'),
     reach.status === 'refused'
-      ? fail('url_public', reach.error.message, 'Use an address reachable from the public internet (not localhost or a private IP).')
+      ? fail('url_public', reach.error.message, 'Use an address reachable from the public internet (not localhost or a private IP).', 'edit_url')
       : reach.status === 'unresolved'
-        ? fail('url_public', `The host name does not resolve (${reach.code}).`, 'Verify DNS for the host name in the URL.')
+        ? fail('url_public', `The host name does not resolve (${reach.code}).`, 'Verify DNS for the host name in the URL.', 'edit_url')
         : pass('url_public', 'The URL points to a public address.'),
+  ];
+}
+
+/** A device's checks against an endpoint (no query: the endpoint carries its devices). */
+export function deviceChecks(endpoint: EndpointView, device: DeviceView, event: SubscribedEvent | null): TroubleshootCheck[] {
+  const checks: TroubleshootCheck[] = [];
+  const linked = endpoint.devices.some((d) => d.id === device.id);
+  checks.push(
+    linked
+      ? pass('device_linked', `${device.label} is linked to the endpoint.`)
+      : fail('device_linked', `${device.label} is not linked to this endpoint.`, "Edit the webhook, switch to the device's channel tab and select the device, then Save → test.", 'edit_devices'),
   );
-
-  if (device) {
-    const linked = endpoint.devices.some((d) => d.id === device.id);
+  const wantsIncoming = event ? eventTypeOf(event) === 'incoming_message' : endpoint.events.includes('incoming_message');
+  if (wantsIncoming) {
     checks.push(
-      linked
-        ? pass('device_linked', `${device.label} is linked to the endpoint.`)
-        : fail('device_linked', `${device.label} is not linked to this endpoint.`, 'Edit the webhook, switch to the device\'s channel tab and select the device, then Save → test.'),
-    );
-    const wantsIncoming = event ? eventTypeOf(event) === 'incoming_message' : endpoint.events.includes('incoming_message');
-    if (wantsIncoming) {
-      checks.push(
-        device.inboundHandler === 'webhook'
-          ? pass('device_handler', 'The device\'s On incoming message handler is Webhook.')
-          : fail(
-              'device_handler',
-              `The device's On incoming message handler is ${inboundHandlerLabel(device.inboundHandler)}, so no incoming message events fire.`,
-              'Open the device edit dialog and set On incoming message → Webhook.',
-            ),
-      );
-    }
-  }
-
-  if (event) {
-    const subscribed = endpoint.events.some((e) => eventTypeOf(e) === eventTypeOf(event));
-    checks.push(
-      subscribed
-        ? pass('event_checked', `${eventLabel(event)} is checked on the endpoint.`)
-        : fail('event_checked', `${eventLabel(event)} is not checked on the endpoint: only checked events fire.`, `Enable ${eventLabel(event)} in the endpoint editor.`),
+      device.inboundHandler === 'webhook'
+        ? pass('device_handler', "The device's On incoming message handler is Webhook.")
+        : fail(
+            'device_handler',
+            `The device's On incoming message handler is ${inboundHandlerLabel(device.inboundHandler)}, so no incoming message events fire.`,
+            'Open the device edit dialog and set On incoming message → Webhook.',
+            'device_handler',
+          ),
     );
   }
+  return checks;
+}
 
+export function eventChecks(endpoint: EndpointView, event: SubscribedEvent | null): TroubleshootCheck[] {
+  if (!event) return [];
+  const subscribed = endpoint.events.some((e) => eventTypeOf(e) === eventTypeOf(event));
+  return [
+    subscribed
+      ? pass('event_checked', `${eventLabel(event)} is checked on the endpoint.`)
+      : fail('event_checked', `${eventLabel(event)} is not checked on the endpoint: only checked events fire.`, `Enable ${eventLabel(event)} in the endpoint editor.`, 'edit_events'),
+  ];
+}
+
+export async function attemptsCheck(ctx: CoreContext, accountId: string, endpoint: EndpointView): Promise<TroubleshootCheck> {
   const latest = await latestOutcomes(ctx.db.pool, accountId, endpoint.id);
-  if (!latest.live) {
-    checks.push(pass('recent_attempts', 'No live attempts yet. If events should have arrived, check the items above, then trigger a real message or use Webhooks → Test.'));
-  } else if (latest.live.outcome === 'success') {
-    checks.push(pass('recent_attempts', 'The latest live attempt succeeded.'));
-  } else {
-    const d = diagnose({ httpCode: latest.live.http_code, errorCode: latest.live.error_code, test: false, hasSecret: endpoint.secretHint !== null });
-    const testPassed = latest.test?.outcome === 'success';
-    checks.push(
-      fail(
-        'recent_attempts',
-        `The latest live attempt failed (${latest.live.failed_recent} of the last 50 live attempts failed): ${d?.cause ?? 'see Webhooks → Logs'}`,
-        `${d?.fix ?? 'Review Webhooks → Logs for the error text.'}${testPassed ? ' Tests succeed, so also check that your handler does not reject live payloads: they carry "production": true.' : ''}`,
-      ),
-    );
-  }
-
-  return { endpoint, device, checks, healthy: checks.every((c) => c.passed) };
+  if (!latest.live) return pass('recent_attempts', 'No live attempts yet. If events should have arrived, check the items above, then trigger a real message or use Webhooks → Test.');
+  if (latest.live.outcome === 'success') return pass('recent_attempts', 'The latest live attempt succeeded.');
+  const d = diagnose({ httpCode: latest.live.http_code, errorCode: latest.live.error_code, test: false, hasSecret: endpoint.secretHint !== null });
+  const testPassed = latest.test?.outcome === 'success';
+  return fail(
+    'recent_attempts',
+    `The latest live attempt failed (${latest.live.failed_recent} of the last 50 live attempts failed): ${d?.cause ?? 'see Webhooks → Logs'}`,
+    `${d?.fix ?? 'Review Webhooks → Logs for the error text.'}${testPassed ? ' Tests succeed, so also check that your handler does not reject live payloads: they carry "production": true.' : ''}`,
+    'open_logs',
+  );
 }

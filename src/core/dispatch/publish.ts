@@ -92,7 +92,7 @@ function withIndex<T>(field: string, i: number, f: () => T): T {
   } catch (e) {
     if (!field || !isCoreError(e) || e.code !== 'VALIDATION_FAILED' || !e.field) throw e;
     const name = `${field}[${i}].${e.field}`;
-    throw new CoreError(e.code, `${name}: ${e.message.slice(e.field.length + 2)}`, name, { cause: e });
+    throw new CoreError(e.code, `${name}: ${e.reason}`, name, { cause: e, reason: e.reason });
   }
 }
 

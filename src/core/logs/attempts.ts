@@ -4,6 +4,7 @@ import { notFound } from '../errors.js';
 import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
+import { getWebhookEndpoints } from '../registry/webhooks.js';
 import { normalizeFilter, type AttemptFilter } from './filter.js';
 
 /** One log row: one POST to one endpoint (live or test). */
@@ -74,6 +75,7 @@ export async function listAttempts(
     channels: f.channels,
     deviceId: f.deviceId,
     endpointId: f.endpointId,
+    endpointIds: f.endpointIds,
     test: f.test,
     from: f.from,
     to: f.to,
@@ -82,6 +84,17 @@ export async function listAttempts(
   });
   const page = toPage(rows, limit, (r) => [r.started_key, r.id], f);
   return { ...page, items: page.items.map(attemptView) };
+}
+
+/** A webhook's log (every endpoint of it, one query), with any other filter. */
+export async function webhookAttempts(
+  ctx: CoreContext,
+  accountId: string,
+  webhookId: string,
+  opts: { filter?: Omit<AttemptFilter, 'endpointId' | 'endpointIds'> | null; first?: number | null; after?: string | null } = {},
+): Promise<Page<AttemptView>> {
+  const endpoints = await getWebhookEndpoints(ctx, accountId, webhookId);
+  return listAttempts(ctx, accountId, { ...opts, filter: { ...opts.filter, endpointIds: endpoints.map((e) => e.id) } });
 }
 
 /** The detail of one attempt (Webhook delivery panel), with its diagnosis. */

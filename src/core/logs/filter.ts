@@ -17,6 +17,8 @@ export interface AttemptFilter {
   channels?: Array<Channel | 'email'> | null;
   deviceId?: string | null;
   endpointId?: string | null;
+  /** Any of these endpoints (a webhook's: core logs.ofWebhook). */
+  endpointIds?: string[] | null;
   test?: boolean | null;
   from?: Date | null;
   to?: Date | null;
@@ -29,6 +31,7 @@ export interface NormalizedFilter {
   channels: Array<Channel | 'email'> | null;
   deviceId: string | null;
   endpointId: string | null;
+  endpointIds: string[] | null;
   test: boolean | null;
   from: Date | null;
   to: Date | null;
@@ -59,6 +62,7 @@ const schema = z
     channels: list(z.enum([...CHANNELS, 'email'], { message: `must be one of ${[...CHANNELS, 'email'].join(', ')}` })),
     deviceId: z.string().nullish().transform((v) => (v ? uuidOrNull(v) : null)),
     endpointId: z.string().nullish().transform((v) => (v ? uuidOrNull(v) : null)),
+    endpointIds: list(z.string().transform((v) => uuidOrNull(v))),
     test: z.boolean().nullish().transform((v) => v ?? null),
     from: date,
     to: date,
@@ -80,6 +84,7 @@ export function matchesFilter(f: NormalizedFilter, a: AttemptView): boolean {
   if (f.channels && !f.channels.includes(a.channel)) return false;
   if (f.deviceId && a.deviceId !== f.deviceId) return false;
   if (f.endpointId && a.endpointId !== f.endpointId) return false;
+  if (f.endpointIds && !(a.endpointId !== null && f.endpointIds.includes(a.endpointId))) return false;
   if (f.test !== null && a.test !== f.test) return false;
   if (f.from && a.startedAt < f.from) return false;
   if (f.to && a.startedAt >= f.to) return false;

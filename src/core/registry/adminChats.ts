@@ -11,7 +11,7 @@ import { CoreError, invalid } from '../errors.js';
  */
 
 export interface LinkCode {
-  /** Shown once; `/start <code>` in the chat, or the deep link `t.me/<bot>?start=<code>`. */
+  /** Shown once; the door that receives it (the bot) says how to present it. */
   code: string;
   expiresAt: Date;
 }
@@ -35,7 +35,7 @@ export async function createLinkCode(ctx: CoreContext, accountId: string): Promi
   if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   // base64url: the characters a Telegram deep-link start parameter allows.
   const code = randomBytes(16).toString('base64url');
-  const expiresAt = new Date(ctx.now().getTime() + ctx.config.bot.linkCodeTtlMs);
+  const expiresAt = new Date(ctx.now().getTime() + ctx.config.admins.linkCodeTtlMs);
   em.create(AdminLinkCode, { account, codeHash: hashCode(code), createdAt: ctx.now(), expiresAt });
   await em.flush();
   return { code, expiresAt };
@@ -48,7 +48,7 @@ export async function createLinkCode(ctx: CoreContext, accountId: string): Promi
 export async function linkChat(ctx: CoreContext, input: { chatId: string; code: string; title?: string | null }): Promise<AdminChatView> {
   const chatId = parseChatId(input.chatId);
   const code = typeof input.code === 'string' ? input.code.trim() : '';
-  if (!/^[A-Za-z0-9_-]{8,64}$/.test(code)) throw invalid('code', 'this is not a link code: create one for your account and send /start <code>');
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(code)) throw invalid('code', 'this is not a link code: create one for your account first');
   const em = ctx.db.orm.em.fork();
   return em.transactional(async (tx) => {
     const row = await tx.findOne(AdminLinkCode, { codeHash: hashCode(code) }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['account'] });
@@ -58,7 +58,7 @@ export async function linkChat(ctx: CoreContext, input: { chatId: string; code: 
     if (row.expiresAt <= now) throw invalid('code', 'this link code has expired: create a new one');
     const existing = await tx.findOne(AdminChat, { chatId }, { populate: ['account'] });
     if (existing && existing.account.id !== row.account.id) {
-      throw new CoreError('CONFLICT', `this chat is already linked to ${existing.account.name}: send /unlink first`, 'chatId');
+      throw new CoreError('CONFLICT', `this chat is already linked to ${existing.account.name}: unlink it first`, 'chatId');
     }
     row.usedAt = now;
     row.usedByChatId = chatId;

@@ -22,3 +22,9 @@ export async function writeChatSession(ctx: CoreContext, key: string, value: unk
 export async function deleteChatSession(ctx: CoreContext, key: string): Promise<void> {
   await ctx.db.orm.em.fork().nativeDelete(ChatSession, { key });
 }
+
+/** Deletes every session whose key starts with `prefix` (all the forms of one chat). */
+export async function deleteChatSessions(ctx: CoreContext, prefix: string): Promise<void> {
+  if (!prefix) return;
+  await ctx.db.orm.em.fork().nativeDelete(ChatSession, { key: { $like: `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } });
+}

@@ -5,7 +5,7 @@ import { checkTarget, parseTargetUrl } from '../security/urlGuard.js';
 import type { Channel, SubscribedEvent } from '../terms.js';
 import { parseInput } from '../validate.js';
 import { listDevices, type DeviceView } from './devices.js';
-import { eventsForChannel, webhookInputSchema } from './webhookInput.js';
+import { eventsForChannel, refuseNewLegacyNames, webhookInputSchema } from './webhookInput.js';
 
 /**
  * The New webhook form checked one field at a time, with the same rules Save → test applies
@@ -40,8 +40,9 @@ export async function checkWebhookDevices(ctx: CoreContext, accountId: string, d
 }
 
 /** The checked events, against the channels of the chosen devices (Message status is WABA only). */
-export async function checkWebhookEvents(ctx: CoreContext, accountId: string, input: { deviceIds: string[]; events: SubscribedEvent[] }): Promise<SubscribedEvent[]> {
+export async function checkWebhookEvents(ctx: CoreContext, accountId: string, input: { deviceIds: string[]; events: SubscribedEvent[]; stored?: SubscribedEvent[] }): Promise<SubscribedEvent[]> {
   const events = parseInput(webhookInputSchema.shape.events, input.events, 'events');
+  refuseNewLegacyNames(events, input.stored);
   const devices = await checkWebhookDevices(ctx, accountId, input.deviceIds);
   const channels = [...new Set(devices.map((d) => d.channel))] as Channel[];
   for (const channel of channels) eventsForChannel(channel, events, channels);

@@ -65,5 +65,22 @@ export function eventsForChannel(channel: Channel, events: SubscribedEvent[], ch
   return kept;
 }
 
+/** The legacy stored names (`submission.completed`): kept where stored, never chosen anew. */
+const LEGACY_NAMES: readonly SubscribedEvent[] = SUBSCRIBABLE_EVENTS.filter((e) => eventTypeOf(e) !== e);
+
+/**
+ * The events a webhook form offers: every current name, plus a legacy name the webhook
+ * already stores (so editing a legacy endpoint keeps what its receiver routes on).
+ */
+export function eventChoices(stored: readonly SubscribedEvent[] = []): SubscribedEvent[] {
+  return SUBSCRIBABLE_EVENTS.filter((e) => !LEGACY_NAMES.includes(e) || stored.includes(e));
+}
+
+/** Refuses a legacy name the webhook does not already store: new integrations use `submission`. */
+export function refuseNewLegacyNames(events: readonly SubscribedEvent[], stored: readonly SubscribedEvent[] = []): void {
+  const legacy = events.find((e) => LEGACY_NAMES.includes(e) && !stored.includes(e));
+  if (legacy) throw invalid('events', `${legacy} is the legacy name of ${eventTypeOf(legacy)}, kept only for endpoints that already store it: check ${eventTypeOf(legacy)} instead`);
+}
+
 /** The field rules, for checking a form one field at a time (registry/webhookDraft.ts). */
 export { schema as webhookInputSchema };

@@ -5,7 +5,8 @@ import { invalid } from '../errors.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import { secretHint } from '../security/secrets.js';
 import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
-import { endpointView, type EndpointView } from './webhooks.js';
+import { channelLabel } from '../events/index.js';
+import { endpointView, getWebhookEndpoints, type EndpointView } from './webhooks.js';
 
 /** One row of Webhooks → Webhook: a logical webhook, whatever number of endpoints it has. */
 export interface WebhookRow {
@@ -58,6 +59,33 @@ export async function listWebhooks(
   const rows = keys.map((k) => ({ key: k, row: toRow(endpoints.filter((e) => e.webhookId === k.webhook_id)) }));
   const page = toPage(rows, limit, (r) => [r.key.created_at, r.key.webhook_id], filter);
   return { ...page, items: page.items.map((r) => r.row) };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CHOICES = 10;
+
+/**
+ * A webhook named by a person: its id, its exact name (any case), or the only webhook whose
+ * name contains the words. Otherwise the candidates to choose from (at most ten; none when
+ * nothing matches).
+ */
+export async function findWebhook(ctx: CoreContext, accountId: string, query: string): Promise<{ webhookId: string | null; choices: Array<{ id: string; name: string }> }> {
+  const q = query.trim();
+  if (UUID.test(q)) {
+    const [endpoint] = await getWebhookEndpoints(ctx, accountId, q);
+    return { webhookId: endpoint!.webhookId, choices: [] };
+  }
+  const page = await listWebhooks(ctx, accountId, { search: q.length >= SEARCH_MIN ? q : null, first: CHOICES });
+  const rows = page.items.map((w) => ({ id: w.id, name: w.name }));
+  const exact = rows.filter((w) => w.name.toLowerCase() === q.toLowerCase());
+  if (exact.length === 1) return { webhookId: exact[0]!.id, choices: [] };
+  if (q.length >= SEARCH_MIN && rows.length === 1) return { webhookId: rows[0]!.id, choices: [] };
+  return { webhookId: null, choices: rows };
+}
+
+/** How the list names a webhook's channels: the channel's label, or "Mixed channels". */
+export function channelsLabel(w: Pick<WebhookRow, 'channel'>): string {
+  return w.channel === 'mixed' ? 'Mixed channels' : channelLabel(w.channel);
 }
 
 export async function summarizeWebhooks(ctx: CoreContext, accountId: string): Promise<WebhookSummary> {

@@ -8,7 +8,7 @@ import { secretHint, newSigningKey } from '../security/secrets.js';
 import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
 import { uuidOrNull } from './accounts.js';
 import { deviceView, type DeviceView } from './devices.js';
-import { eventsForChannel, parseWebhookInput, type ParsedWebhookInput, type WebhookInput } from './webhookInput.js';
+import { eventsForChannel, parseWebhookInput, refuseNewLegacyNames, type ParsedWebhookInput, type WebhookInput } from './webhookInput.js';
 
 export interface EndpointView {
   id: string;
@@ -39,6 +39,7 @@ export interface SaveResult {
  */
 export async function saveWebhooks(ctx: CoreContext, accountId: string, input: WebhookInput): Promise<SaveResult> {
   const parsed = await parseWebhookInput(ctx, input);
+  refuseNewLegacyNames(parsed.events);
   const em = ctx.db.orm.em.fork();
   const result = await em.transactional(async (tx) => {
     const devices = await loadDevices(tx, accountId, parsed.deviceIds);
@@ -69,6 +70,7 @@ export async function updateWebhook(ctx: CoreContext, accountId: string, webhook
   const em = ctx.db.orm.em.fork();
   const { result, before, removed } = await em.transactional(async (tx) => {
     const existing = await loadWebhookEndpoints(tx, accountId, webhookId);
+    refuseNewLegacyNames(parsed.events, existing.flatMap((e) => e.events));
     const before = new Map(existing.map((e) => [e.id, e.status]));
     const devices = await loadDevices(tx, accountId, parsed.deviceIds);
     const byChannel = groupByChannel(devices);

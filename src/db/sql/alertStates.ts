@@ -94,3 +94,12 @@ export async function muteEndpoint(pool: pg.Pool, accountId: string, endpointId:
   );
   return rows[0] ?? null;
 }
+
+/** Mutes in force on these endpoints of the account. */
+export async function activeMutes(pool: pg.Pool, accountId: string, endpointIds: string[], now: Date): Promise<Array<{ endpoint_id: string; muted_until: Date }>> {
+  const { rows } = await pool.query<{ endpoint_id: string; muted_until: Date }>(
+    `select endpoint_id, muted_until from alert_state where account_id = $1 and endpoint_id = any($2::uuid[]) and muted_until > $3`,
+    [accountId, endpointIds, now],
+  );
+  return rows;
+}

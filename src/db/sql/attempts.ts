@@ -10,6 +10,7 @@ export interface AttemptQuery {
   channels: string[] | null;
   deviceId: string | null;
   endpointId: string | null;
+  endpointIds: string[] | null;
   test: boolean | null;
   from: Date | null;
   to: Date | null;
@@ -65,6 +66,7 @@ export async function queryAttempts(pool: pg.Pool, q: AttemptQuery): Promise<Att
   if (q.channels) add((n) => `a.channel = any(${n}::text[])`, q.channels);
   if (q.deviceId) add((n) => `a.device_id = ${n}`, q.deviceId);
   if (q.endpointId) add((n) => `a.endpoint_id = ${n}`, q.endpointId);
+  if (q.endpointIds) add((n) => `a.endpoint_id = any(${n}::uuid[])`, q.endpointIds);
   if (q.test !== null) add((n) => `a.test = ${n}`, q.test);
   if (q.from) add((n) => `a.started_at >= ${n}`, q.from);
   if (q.to) add((n) => `a.started_at < ${n}`, q.to);

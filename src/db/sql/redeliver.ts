@@ -43,3 +43,28 @@ export async function redeliverFailed(
   );
   return rows[0]?.owned ? rows[0].n : null;
 }
+
+/** Failed deliveries of a webhook's endpoints (what "Redeliver all failed" would requeue). */
+export async function countFailedOfWebhook(pool: pg.Pool, accountId: string, webhookId: string): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select count(*)::int as n from delivery d join endpoint e on e.id = d.endpoint_id
+      where d.account_id = $1 and e.account_id = $1 and e.webhook_id = $2 and d.status = 'failed'`,
+    [accountId, webhookId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** Requeues every failed delivery of a webhook's endpoints; the number requeued. */
+export async function redeliverFailedOfWebhook(pool: pg.Pool, accountId: string, webhookId: string): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `with upd as (
+       update delivery d set status = 'pending', run_at = now(), leased_by = null, updated_at = now()
+         from endpoint e
+        where e.id = d.endpoint_id and e.account_id = $1 and e.webhook_id = $2 and d.account_id = $1 and d.status = 'failed'
+       returning d.id
+     ), wake as (select pg_notify('${DELIVERY_CHANNEL}', '') from (select 1 from upd limit 1) x)
+     select (select count(*) from upd)::int as n, (select count(*) from wake)`,
+    [accountId, webhookId],
+  );
+  return rows[0]?.n ?? 0;
+}

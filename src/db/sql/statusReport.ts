@@ -10,12 +10,14 @@ export interface FailingEndpointRow {
   http_code: number | null;
   error_code: string | null;
   failures: number;
+  failing_since: Date;
   muted_until: Date | null;
 }
 
 /**
- * Endpoints whose newest live attempt since `since` failed, newest first, with how many live
- * attempts failed in that time, and whether their alerts are muted.
+ * Endpoints whose newest live attempt since `since` failed, newest first, with the failures
+ * of the current episode (live failures after the last success) and when it began, and
+ * whether their alerts are muted.
  */
 export async function failingEndpoints(pool: pg.Pool, accountId: string, since: Date, limit: number): Promise<FailingEndpointRow[]> {
   const { rows } = await pool.query<FailingEndpointRow>(
@@ -26,12 +28,17 @@ export async function failingEndpoints(pool: pg.Pool, accountId: string, since: 
         order by a.endpoint_id, a.started_at desc, a.id desc
      )
      select e.id as endpoint_id, e.webhook_id, e.name, e.url, e.channel, r.started_at as last_failure_at, r.http_code, r.error_code,
-            (select count(*) from attempt f
-              where f.account_id = $1 and f.endpoint_id = e.id and not f.test and f.outcome = 'failed' and f.started_at >= $2)::int as failures,
-            s.muted_until
+            ep.failures, ep.failing_since, s.muted_until
        from recent r
        join endpoint e on e.id = r.endpoint_id and e.account_id = $1
        left join alert_state s on s.endpoint_id = e.id
+       cross join lateral (
+         select count(*)::int as failures, min(f.started_at) as failing_since from attempt f
+          where f.account_id = $1 and f.endpoint_id = e.id and not f.test and f.outcome = 'failed' and f.started_at >= $2
+            and f.started_at > coalesce((select max(ok.started_at) from attempt ok
+                                          where ok.account_id = $1 and ok.endpoint_id = e.id and not ok.test
+                                            and ok.outcome = 'success' and ok.started_at >= $2), '-infinity')
+       ) ep
       where r.outcome = 'failed'
       order by r.started_at desc
       limit $3`,

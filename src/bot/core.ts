@@ -1,0 +1,20 @@
+import type { Core } from '../core/index.js';
+
+/**
+ * The part of core the bot calls, and nothing else: it parses what admins send, calls these
+ * with the chat's account, and renders the results. Every rule behind them is core's.
+ */
+export interface BotCore {
+  admins: Pick<Core['admins'], 'accountOf' | 'link' | 'unlink' | 'chats' | 'sessions'>;
+  devices: Pick<Core['devices'], 'list' | 'get'>;
+  webhooks: Pick<Core['webhooks'], 'list' | 'find' | 'endpoints' | 'endpoint' | 'save' | 'delete'>;
+  webhookDrafts: Core['webhookDrafts'];
+  webhookEdits: Core['webhookEdits'];
+  tests: Pick<Core['tests'], 'targets' | 'target' | 'send'>;
+  dispatch: Pick<Core['dispatch'], 'redeliver' | 'webhookFailures' | 'redeliverWebhookFailures'>;
+  logs: Pick<Core['logs'], 'list' | 'ofWebhook' | 'get'>;
+  diagnose: Pick<Core['diagnose'], 'troubleshootWebhook'>;
+  alerts: Pick<Core['alerts'], 'mute' | 'unmute' | 'muteHours' | 'muteState' | 'status'>;
+  /** For metrics: the bot reports each update it handled. */
+  events: Pick<Core['events'], 'safeEmit'>;
+}
