@@ -58,11 +58,13 @@ export function isFormAnswer(ctx: BotContext): boolean {
   return ctx.message?.reply_to_message?.from?.id === ctx.me.id;
 }
 
-/** Whom a command is for: this bot, another bot (`/status@grafana_bot`), or not a command. */
-export function commandTarget(ctx: BotContext): 'us' | 'other' | null {
+/**
+ * Whom a command is for: this bot (`/status@kirisan_bot`, or any command in a private chat),
+ * another bot (`/status@grafana_bot`), any bot of a group (`/deploy`), or not a command.
+ */
+export function commandTarget(ctx: BotContext): 'us' | 'other' | 'any' | null {
   const m = /^\/\w+(?:@(\w+))?/.exec(ctx.message?.text ?? '');
   if (!m) return null;
   if (m[1]) return m[1].toLowerCase() === ctx.me.username.toLowerCase() ? 'us' : 'other';
-  // In a group an unaddressed command may be meant for any bot there: only ours are answered.
-  return 'us';
+  return ctx.chat?.type === 'private' ? 'us' : 'any';
 }

@@ -1,11 +1,11 @@
 import { InlineKeyboard } from 'grammy';
-import { channelLabel, eventLabel } from '../../core/events/index.js';
+import { eventLabel } from '../../core/events/index.js';
 import type { DeviceView } from '../../core/registry/devices.js';
 import type { SubscribedEvent } from '../../core/terms.js';
 import { data } from '../callbacks.js';
 import type { AddDraft } from '../context.js';
-import { esc } from '../html.js';
-import { devicePicker } from './devicePicker.js';
+import { esc, shorten } from '../html.js';
+import { devicePicker, selectedText } from './devicePicker.js';
 
 /** The screens of the /add conversation: the New webhook modal, one section per step. */
 
@@ -46,8 +46,8 @@ export function confirmScreen(d: AddDraft, devices: DeviceView[]): { text: strin
   const text = [
     head(6, 'Confirm'),
     `Name: <b>${esc(d.name ?? '')}</b>`,
-    `URL: ${esc(d.url ?? '')}`,
-    `Devices: ${chosen.map((x) => `${esc(x.label)} (${channelLabel(x.channel)})`).join(', ')}`,
+    `URL: ${esc(shorten(d.url ?? '', 1000))}`,
+    `Devices: ${selectedText(chosen)}`,
     `Events: ${d.events.map((e) => esc(eventLabel(e))).join(', ')}`,
     `Signing secret: ${d.secretHint ? esc(d.secretHint) : 'none'}`,
     '',

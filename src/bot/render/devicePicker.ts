@@ -41,7 +41,8 @@ export function devicePicker(state: { tab: Channel; page?: number; deviceIds: st
   return { keyboard: kb, lines };
 }
 
-function selectedText(chosen: DeviceView[]): string {
+/** Chosen devices named while few, counted per channel beyond. */
+export function selectedText(chosen: DeviceView[]): string {
   if (!chosen.length) return 'none';
   if (chosen.length <= NAMED) return chosen.map((x) => esc(x.label)).join(', ');
   const byChannel = CHANNELS.map((ch) => [ch, chosen.filter((d) => d.channel === ch).length] as const).filter(([, n]) => n > 0);

@@ -15,8 +15,8 @@ export function previewCard(d: TestTargetDetail): string {
   }
   return [
     '🧪 <b>Send test</b>',
-    esc(d.target.label),
-    `Scenario: ${esc(d.scenario)}`,
+    esc(shorten(d.target.label, 500)),
+    `Scenario: ${esc(shorten(d.scenario, 300))}`,
     '',
     '<b>Payload preview</b> (formatted; sent as one line with "production": false)',
     pre(shorten(body, PREVIEW_MAX), 'json'),
