@@ -180,7 +180,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
 
     let http: HttpServer | null = null;
     if (roles.size) {
-      if (roles.has('api')) graphql = await createGraphQLServer({ schema: await buildGatewaySchema(), core, feeds, config, log });
+      if (roles.has('api')) graphql = await createGraphQLServer({ schema: await buildGatewaySchema(), core, feeds, config, log, chatLink: (code) => telegram?.deepLink(code) ?? null });
       const servesMetrics = config.metrics.port === undefined;
       http = await startHttpServer({ config, db, roles: [...roles], graphql, metrics: servesMetrics ? metrics : null, log });
       if (servesMetrics) metricsUrl = `${http.url}${METRICS_PATH}`;

@@ -5,6 +5,8 @@ import type { Core } from '../core/index.js';
  * with the chat's account, and renders the results. Every rule behind them is core's.
  */
 export interface BotCore {
+  /** The bot's own measurements (updates handled) go out as core events. */
+  events: Pick<Core['events'], 'safeEmit'>;
   admins: Pick<Core['admins'], 'accountOf' | 'link' | 'unlink' | 'chats' | 'sessions'>;
   devices: Pick<Core['devices'], 'list' | 'get'>;
   webhooks: Pick<Core['webhooks'], 'list' | 'find' | 'endpoints' | 'endpoint' | 'save' | 'delete'>;
@@ -15,6 +17,4 @@ export interface BotCore {
   logs: Pick<Core['logs'], 'list' | 'ofWebhook' | 'get'>;
   diagnose: Pick<Core['diagnose'], 'troubleshootWebhook'>;
   alerts: Pick<Core['alerts'], 'mute' | 'unmute' | 'muteHours' | 'muteState' | 'status'>;
-  /** For metrics: the bot reports each update it handled. */
-  events: Pick<Core['events'], 'safeEmit'>;
 }

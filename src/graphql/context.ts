@@ -9,6 +9,8 @@ export interface GraphQLContext {
   principal: Principal | null;
   core: Core;
   feeds: { attempts: AttemptFeed; endpointStatus: EndpointStatusFeed };
+  /** The bot's `t.me/<bot>?start=<code>` link, when this process knows the bot's username. */
+  chatLink: (code: string) => string | null;
 }
 
 /** `Bearer <key>` from an Authorization header or a graphql-ws connectionParams value. */

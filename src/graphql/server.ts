@@ -31,8 +31,10 @@ export async function createGraphQLServer(p: {
   feeds: GraphQLContext['feeds'];
   config: Config;
   log: Logger;
+  chatLink?: GraphQLContext['chatLink'];
 }): Promise<GraphQLHandler> {
   const { schema, core, feeds, config, log } = p;
+  const chatLink = p.chatLink ?? (() => null);
   const formatError = createErrorFormatter(log);
   const rules = [...specifiedRules, depthRule(config.graphql.maxDepth)];
 
@@ -73,7 +75,7 @@ export async function createGraphQLServer(p: {
         } catch (e) {
           return [e as GraphQLError];
         }
-        const contextValue: GraphQLContext = { principal: principals.get(ctx) ?? null, core, feeds };
+        const contextValue: GraphQLContext = { principal: principals.get(ctx) ?? null, core, feeds, chatLink };
         // One request id per operation; the connection's X-Request-Id prefixes it when sent.
         const requestId = `${requestIdFrom(ctx.extra.request.headers['x-request-id'])}:${id}`;
         const operation = payload.operationName ?? undefined;
@@ -143,7 +145,7 @@ export async function createGraphQLServer(p: {
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => ({ principal: await principalFor(core, headers.get('authorization')).catch(rethrowUnavailable), core, feeds }),
+      context: async () => ({ principal: await principalFor(core, headers.get('authorization')).catch(rethrowUnavailable), core, feeds, chatLink }),
     });
     res.statusCode = result.status ?? 200;
     for (const [k, v] of result.headers) res.setHeader(k, v);

@@ -7,7 +7,7 @@ export class AdminResolver {
   @Mutation(() => ChatLinkCode, { description: 'A one-time code to link a Telegram chat to this account (admin commands and failure alerts).' })
   async createChatLinkCode(@Ctx() ctx: GraphQLContext): Promise<ChatLinkCode> {
     const { code, expiresAt } = await ctx.core.admins.createLinkCode(accountOf(ctx));
-    return { code, expiresAt, startCommand: `/start ${code}` };
+    return { code, expiresAt, startCommand: `/start ${code}`, deepLink: ctx.chatLink(code) };
   }
 
   @Query(() => [AdminChat], { description: 'Telegram chats linked to this account.' })

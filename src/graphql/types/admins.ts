@@ -10,6 +10,9 @@ export class ChatLinkCode {
 
   @Field({ description: 'What to send the bot: /start <code>.' })
   startCommand!: string;
+
+  @Field(() => String, { nullable: true, description: 'Open this link to link a chat (https://t.me/<bot>?start=<code>); null when this process does not know the bot (no token, or the bot has not reached Telegram yet).' })
+  deepLink!: string | null;
 }
 
 @ObjectType({ description: 'A Telegram chat linked to the account: it can run the webhook workflow and gets failure alerts.' })
