@@ -16,7 +16,7 @@ import { checkWebhookDevices, checkWebhookEvents, checkWebhookName, checkWebhook
 import { getAttempt, listAttempts, webhookAttempts } from './logs/attempts.js';
 import { GatewayEvents } from './observe.js';
 import { unavailable } from './errors.js';
-import { authenticate, countAccounts, createAccount, createApiKey, getAccount, listApiKeys, revokeApiKey } from './registry/accounts.js';
+import { authenticate, countAccounts, createAccount, createApiKey, getAccount, listAccounts, listApiKeys, revokeApiKey } from './registry/accounts.js';
 import { getDevice, listDevices, registerDevice, updateDevice } from './registry/devices.js';
 import { findWebhook, listWebhooks, summarizeWebhooks } from './registry/webhookList.js';
 import { deleteWebhook, getEndpoint, getSigningKey, getWebhookEndpoints, saveWebhooks, updateWebhook } from './registry/webhooks.js';
@@ -69,6 +69,7 @@ export function createCore(deps: CoreDeps) {
     accounts: {
       create: bind(ctx, createAccount),
       count: bind(ctx, countAccounts),
+      list: bind(ctx, listAccounts),
       get: bind(ctx, getAccount),
       authenticate: bind(ctx, authenticate),
       createApiKey: bind(ctx, createApiKey),

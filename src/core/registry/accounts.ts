@@ -38,7 +38,7 @@ export async function createAccount(ctx: CoreContext, input: { name: string }): 
 }
 
 export async function getAccount(ctx: CoreContext, accountId: string): Promise<AccountView> {
-  const account = await ctx.db.orm.em.fork().findOne(Account, { id: accountId });
+  const account = await ctx.db.orm.em.fork().findOne(Account, { id: uuidOrNull(accountId) });
   if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   return { id: account.id, name: account.name };
 }
@@ -46,7 +46,7 @@ export async function getAccount(ctx: CoreContext, accountId: string): Promise<A
 export async function createApiKey(ctx: CoreContext, accountId: string, input: { label: string }): Promise<{ key: ApiKeyView; apiKey: string }> {
   const label = parseInput(labelSchema, input.label, 'label');
   const em = ctx.db.orm.em.fork();
-  const account = await em.findOne(Account, { id: accountId });
+  const account = await em.findOne(Account, { id: uuidOrNull(accountId) });
   if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   const minted = newApiKey();
   const row = em.create(ApiKey, { account, label, prefix: minted.prefix, keyHash: minted.hash, createdAt: ctx.now() });
@@ -55,7 +55,7 @@ export async function createApiKey(ctx: CoreContext, accountId: string, input: {
 }
 
 export async function listApiKeys(ctx: CoreContext, accountId: string): Promise<ApiKeyView[]> {
-  const rows = await ctx.db.orm.em.fork().find(ApiKey, { account: accountId }, { orderBy: { createdAt: 'asc' } });
+  const rows = await ctx.db.orm.em.fork().find(ApiKey, { account: uuidOrNull(accountId) }, { orderBy: { createdAt: 'asc' } });
   return rows.map(apiKeyView);
 }
 
@@ -63,7 +63,7 @@ export async function listApiKeys(ctx: CoreContext, accountId: string): Promise<
 export async function revokeApiKey(ctx: CoreContext, accountId: string, keyId: string): Promise<ApiKeyView> {
   const em = ctx.db.orm.em.fork();
   return em.transactional(async (tx) => {
-    const row = await tx.findOne(ApiKey, { id: uuidOrNull(keyId), account: accountId });
+    const row = await tx.findOne(ApiKey, { id: uuidOrNull(keyId), account: uuidOrNull(accountId) });
     if (!row) throw notFound('API key', 'id');
     if (!row.revokedAt) {
       const live = await tx.count(ApiKey, { account: accountId, revokedAt: null });
@@ -99,4 +99,10 @@ export function uuidOrNull(id: string): string {
 
 export async function countAccounts(ctx: CoreContext): Promise<number> {
   return ctx.db.orm.em.fork().count(Account, {});
+}
+
+/** Every account, oldest first (operators list them; the API never does). */
+export async function listAccounts(ctx: CoreContext): Promise<AccountView[]> {
+  const rows = await ctx.db.orm.em.fork().find(Account, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  return rows.map((a) => ({ id: a.id, name: a.name }));
 }
