@@ -35,7 +35,8 @@ const json = <T>(r: Run): T => {
   return JSON.parse(r.stdout) as T;
 };
 
-describe('kirisan, the admin CLI', () => {
+// Each command is a process of its own (a second or more on a busy machine), so a test here runs a dozen.
+describe('kirisan, the admin CLI', { timeout: 180_000 }, () => {
   it('create an account, create a key, use it through GraphQL, revoke it', async () => {
     const created = json<{ account: { id: string; name: string }; apiKey: string }>(await cli(['accounts', 'create', 'Acme', '--json'], env));
     expect(created.account.name).toBe('Acme');

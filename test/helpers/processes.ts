@@ -10,9 +10,9 @@ import { HANG_GUARD_MS } from './waits.js';
 export async function startGatewayProcess(
   env: Record<string, string>,
   readyMessage = 'delivery worker started',
-  opts: { cwd?: string } = {},
+  opts: { cwd?: string; nodeArgs?: string[] } = {},
 ): Promise<{ child: ChildProcess; output: () => string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.resolve('dist/src/main.js')], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.resolve('dist/src/main.js')], {
     // ENV_FILE=none: a developer's own .env in the checkout must not leak into tests.
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...(opts.cwd ? {} : { ENV_FILE: 'none' }), ...env },
     cwd: opts.cwd,
