@@ -1,9 +1,8 @@
-import { samplePayload } from '../../src/core/events/index.js';
+import { samplePublishData } from '../../src/core/events/index.js';
 import type { DeviceView } from '../../src/core/registry/devices.js';
 import type { EventType } from '../../src/core/terms.js';
 
 /** What the platform publishes for an event: the sample payload minus the gateway's own fields. */
 export function publishedData(type: EventType, device: DeviceView): Record<string, unknown> {
-  const { event: _e, device: _d, channel: _c, ...data } = samplePayload(type, device);
-  return data;
+  return samplePublishData(type, device);
 }

@@ -20,4 +20,4 @@ export {
   type MessageStatusData,
   type SubmissionData,
 } from './payloads.js';
-export { samplePayload, sampleScenario, type SampleDevice } from './samples.js';
+export { samplePayload, samplePublishData, sampleScenario, type SampleDevice } from './samples.js';

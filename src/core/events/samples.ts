@@ -119,6 +119,15 @@ export function samplePayload(type: EventType, device: SampleDevice): Record<str
   }
 }
 
+/**
+ * What the messaging platform publishes for the sample (publishEvent's `data`): the payload
+ * without the fields the gateway fills in itself (event, device, channel).
+ */
+export function samplePublishData(type: EventType, device: SampleDevice): Record<string, unknown> {
+  const { event: _event, device: _device, channel: _channel, ...data } = samplePayload(type, device);
+  return data;
+}
+
 /** One line for the test page: what "happened" in the sample. */
 export function sampleScenario(type: EventType, channel: Channel): string {
   const label = channelLabel(channel);
