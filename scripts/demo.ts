@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const gateway = await createRuntime(config, { logger: createLogger('error') });
   const rx = await startPrintingReceiver({ print: out });
   try {
-    const demo = (await seedDemo(gateway.core))!;
+    const demo = (await seedDemo(gateway.core, gateway.db))!;
     const api = `${gateway.url}/graphql`;
     out(`Gateway: ${api}   Receiver: ${rx.url}/webhooks/kirisan`);
     out(`Demo account ${demo.accountId}, API key ${demo.apiKey}`);

@@ -22,7 +22,7 @@ let demoAccount: string;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (.ci/run does), or set CHROMIUM_PATH`);
   api = await startApiGateway({ ROLES: 'api' });
-  const demo = (await seedDemo(api.gateway.core))!;
+  const demo = (await seedDemo(api.gateway.core, api.gateway.db))!;
   demoKey = demo.apiKey;
   demoAccount = demo.accountId;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
@@ -83,7 +83,7 @@ describe('the API explorer', () => {
       await eventually(async () => {
         await core.tests.send(demoAccount, target!.id);
         return page.evaluate<boolean>(`document.body.innerText.includes('From the explorer')`);
-      }, 30_000, 'the live attempt in the explorer');
+      }, 'the live attempt in the explorer');
     } finally {
       await rx.close();
     }
