@@ -13,8 +13,10 @@ export async function startGatewayProcess(
   opts: { cwd?: string; nodeArgs?: string[] } = {},
 ): Promise<{ child: ChildProcess; output: () => string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.resolve('dist/src/main.js')], {
-    // ENV_FILE=none: a developer's own .env in the checkout must not leak into tests.
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...(opts.cwd ? {} : { ENV_FILE: 'none' }), ...env },
+    // ENV_FILE=none: a developer's own .env in the checkout must not leak into tests. PORT=0:
+    // every role now has an HTTP server, and a fixed port collides with the next process (or
+    // another suite on the machine), which then dies after it said its worker started.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...(opts.cwd ? {} : { ENV_FILE: 'none' }), ...env },
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
