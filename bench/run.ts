@@ -3,18 +3,22 @@ import { freePort } from '../src/db/embedded.js';
 import { monoMs } from './lib/clock.js';
 import { openBenchCore, seedFixture } from './lib/fixture.js';
 import { startGatewayProcess, type GatewayProcess } from './lib/gatewayProcess.js';
+import { benchCpuSeconds, describeLoad, processTreeCpuSeconds, sampleLoad } from './lib/cpu.js';
 import { seedHistory } from './lib/history.js';
 import { startBenchPostgres } from './lib/postgres.js';
-import { progress } from './lib/progress.js';
+import { fmt, progress } from './lib/progress.js';
 import { startReceiver, type RouteMode } from './lib/receiver.js';
-import { buildRows, type Results } from './lib/results.js';
-import { machine, printTable, writeJson } from './lib/report.js';
+import { buildRows, scalingGrid, type Results } from './lib/results.js';
+import { machine, printGrid, printTable, writeJson } from './lib/report.js';
 import { parseSettings, runs } from './lib/settings.js';
-import { runB0 } from './phases/b0.js';
+import { B0_SIGNING_KEY, runB0 } from './phases/b0.js';
 import { runB1 } from './phases/b1.js';
 import { runLatency, runThroughput, type DeliveryRun } from './phases/delivery.js';
 import { runLiveFeed } from './phases/liveFeed.js';
-import { runLogQueries } from './phases/logQueries.js';
+import { runLogQueries, seedLogHistory, type LogHistory } from './phases/logQueries.js';
+import { runScaling } from './phases/scaling.js';
+import { GRAPHILE_SETTINGS, runGraphileOnce, summarize } from './phases/graphile.js';
+import { createRequire } from 'node:module';
 
 /**
  * `npm run bench [-- --quick]`: measures the real gateway against baselines taken in the
@@ -70,8 +74,20 @@ async function main(): Promise<number> {
     const receiver = await startReceiver(modes);
     cleanup.push(() => receiver.close());
     const healthyUrls = receiver.urls.slice(0, M);
-    const startGateway = async (url: string, name: string): Promise<GatewayProcess> => {
-      const g = await startGatewayProcess(workerEnv(url), { readyMessage: 'delivery worker started', cpuProfDir: s.cpuProfDir, name });
+    // Every process the bench started, so that the CPU of other people's processes on this
+    // shared machine can be told apart from ours.
+    const pids = new Set<number>([receiver.pid, ...(pg.pid ? [pg.pid] : [])]);
+    const ownCpuSeconds = () => benchCpuSeconds() + [...pids].reduce((a, pid) => a + (processTreeCpuSeconds(pid) ?? 0), 0);
+    results.loads = [];
+    /** The machine before a phase: load averages, and a warning when another process holds a core. */
+    const phase = async (name: string, text: string) => {
+      const load = await sampleLoad(ownCpuSeconds);
+      results.loads!.push({ phase: name, ...load });
+      progress(name, `${text} · ${describeLoad(load)}`);
+    };
+    const startGateway = async (url: string, name: string, env: Record<string, string> = {}): Promise<GatewayProcess> => {
+      const g = await startGatewayProcess({ ...workerEnv(url), ...env }, { readyMessage: 'delivery worker started', cpuProfDir: s.cpuProfDir, name });
+      pids.add(g.pid);
       cleanup.push(() => g.stop());
       return g;
     };
@@ -90,9 +106,9 @@ async function main(): Promise<number> {
 
     // B0 runs at the start and again after the delivery phases; the better run is the
     // limit (other load on a shared machine can only make a run slower, never faster).
-    const payloadJson = runs(s, 'b0') ? await fixturePayload() : '';
+    const payloadJson = runs(s, 'b0') || runs(s, 'graphile') ? await fixturePayload() : '';
     const b0 = async () => {
-      progress('B0', `raw undici loop: ${s.baselineDeliveries} POSTs`);
+      await phase('B0', `raw undici loop: ${s.baselineDeliveries} POSTs`);
       const r = await runB0({ receiver, routes: M, total: s.baselineDeliveries, concurrency, perEndpoint, payloadJson });
       results.b0Runs = [...(results.b0Runs ?? []), r];
       if (!results.b0 || r.perSecond > results.b0.perSecond) results.b0 = r;
@@ -100,7 +116,7 @@ async function main(): Promise<number> {
     if (runs(s, 'b0')) await b0();
 
     if (runs(s, 'b1')) {
-      progress('B1', `the gateway's SQL without HTTP: ${s.baselineDeliveries} deliveries`);
+      await phase('B1', `the gateway's SQL without HTTP: ${s.baselineDeliveries} deliveries`);
       const b = await openBenchCore(await pg.createDatabase('bench_b1'));
       try {
         const fixture = await seedFixture(b.core, healthyUrls, 'B1');
@@ -113,41 +129,76 @@ async function main(): Promise<number> {
       }
     }
 
-    const deliveryPhase = async (phase: 'clean' | 'isolation') => {
-      const b = await openBenchCore(await pg.createDatabase(`bench_${phase}`));
+    const deliveryPhase = async (name: 'clean' | 'isolation') => {
+      const b = await openBenchCore(await pg.createDatabase(`bench_${name}`));
       cleanup.push(() => b.close());
-      const urls = phase === 'clean' ? healthyUrls : receiver.urls;
-      const fixture = await seedFixture(b.core, urls, phase);
+      const urls = name === 'clean' ? healthyUrls : receiver.urls;
+      const fixture = await seedFixture(b.core, urls, name);
       await receiver.take();
       await seedHistory(b.db.pool, fixture, s.historyDeliveries);
-      const gateway = await startGateway(b.db.url, phase);
-      const run: DeliveryRun = { phase, bench: b, fixture, receiver, gateway, healthy: M };
+      const gateway = await startGateway(b.db.url, name);
+      const run: DeliveryRun = { phase: name, bench: b, fixture, receiver, gateway, healthy: M, postgresPid: pg.pid };
       const deliveries = s.events * M;
-      progress(phase, `throughput: ${s.events} events × ${urls.length} endpoints${phase === 'isolation' ? ' (one hangs, one answers 500)' : ''}`);
+      await phase(name, `throughput: ${s.events} events × ${urls.length} endpoints${name === 'isolation' ? ' (one hangs, one answers 500)' : ''}`);
       const throughput = await runThroughput(run, s.events, s.publishBatch, s.publishConcurrency, 60_000 + deliveries);
       const rate = Math.max(50, (results.clean?.throughput.perSecond ?? throughput.perSecond) * s.latencyLoad);
-      progress(phase, `latency: open arrivals at ${Math.round(rate)} healthy deliveries/s for ${s.latencySeconds} s (after ${s.latencyWarmupSeconds} s untimed)`);
+      await phase(name, `latency: open arrivals at ${Math.round(rate)} healthy deliveries/s for ${s.latencySeconds} s (after ${s.latencyWarmupSeconds} s untimed)`);
       const latency = await runLatency(run, rate, s.latencySeconds, s.latencyWarmupSeconds, 60_000);
       await gateway.stop();
       await b.close();
-      await pg.dropDatabase(`bench_${phase}`);
+      await pg.dropDatabase(`bench_${name}`);
       return { throughput, latency };
     };
     if (runs(s, 'clean')) results.clean = await deliveryPhase('clean');
+    // The generic queue doing the same job, right after the gateway's own throughput run.
+    if (runs(s, 'graphile')) {
+      const version = (createRequire(import.meta.url)('graphile-worker/package.json') as { version: string }).version;
+      const jobs = s.events * M;
+      await phase('graphile', `graphile-worker ${version}: ${fmt(jobs)} jobs (one per delivery) × ${s.graphileRuns} runs, ${Object.entries(GRAPHILE_SETTINGS).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      const url = await pg.createDatabase('bench_graphile');
+      const worker = await startGatewayProcess({ DATABASE_URL: url, ...GRAPHILE_SETTINGS }, { readyMessage: 'graphile-worker started', cpuProfDir: s.cpuProfDir, name: 'graphile', script: 'dist/bench/children/graphileWorker.js' });
+      pids.add(worker.pid);
+      cleanup.push(() => worker.stop());
+      const done = [];
+      for (let i = 0; i < s.graphileRuns; i++) {
+        done.push(await runGraphileOnce({ url, worker, receiver, urls: healthyUrls, jobs, batch: s.publishBatch * M, concurrency: s.publishConcurrency, payloadJson, postgresPid: pg.pid, signingKey: B0_SIGNING_KEY }));
+      }
+      results.graphile = summarize(version, done);
+      await worker.stop();
+      await pg.dropDatabase('bench_graphile');
+    }
     if (runs(s, 'isolation')) results.isolation = await deliveryPhase('isolation');
     if (runs(s, 'b0')) await b0();
 
-    if (runs(s, 'logs')) {
-      progress('logs', `log queries on ${s.logRows} attempt rows`);
-      const b = await openBenchCore(await pg.createDatabase('bench_logs'), 4);
+    // One long attempt history serves the log queries and the scaling phase's history point.
+    if (runs(s, 'logs') || runs(s, 'scaling')) {
+      await phase('logs', `generating ${fmt(s.logRows)} attempt rows`);
+      const b = await openBenchCore(await pg.createDatabase('bench_history'), 4);
       cleanup.push(() => b.close());
-      results.logs = await runLogQueries(b, s.logRows, s.logRepeats);
+      const history: LogHistory = await seedLogHistory(b, s.logRows);
+      if (runs(s, 'logs')) {
+        await phase('logs', `log queries on ${fmt(s.logRows)} attempt rows`);
+        results.logs = await runLogQueries(b, history, s.logRepeats);
+      }
       await b.close();
-      await pg.dropDatabase('bench_logs');
+      if (runs(s, 'scaling')) {
+        results.scaling = await runScaling({
+          pg,
+          settings: s,
+          history: { url: b.db.url, rows: history.rows },
+          ownCpuSeconds,
+          startGateways: async (url, n, name) => {
+            const gateways: GatewayProcess[] = [];
+            for (let i = 0; i < n; i++) gateways.push(await startGateway(url, `${name}-${i}`, { DELIVERY_TIMEOUT_MS: '30000' }));
+            return gateways;
+          },
+        });
+      }
+      await pg.dropDatabase('bench_history');
     }
 
     if (runs(s, 'feed')) {
-      progress('feed', `live feed: ${s.subscribers} subscribers on an api-only gateway process`);
+      await phase('feed', `live feed: ${s.subscribers} subscribers on an api-only gateway process`);
       const b = await openBenchCore(await pg.createDatabase('bench_feed'), 4);
       cleanup.push(() => b.close());
       const accounts = [];
@@ -173,7 +224,12 @@ async function main(): Promise<number> {
     const rows = buildRows(results);
     results.table = rows;
     const title = `Kirisan webhook gateway bench · ${results.date.slice(0, 10)} · ${String(results.machine?.['cores'])} cores (${String(results.machine?.['cpu'])}) · ${s.quick ? 'quick' : 'full'} run, ${results.seconds} s`;
-    printTable(title, rows);
+    if (results.scaling) {
+      const grid = scalingGrid(results.scaling);
+      printGrid('Scaling: each point against its group\'s reference (µs = CPU per delivery; others = cores other processes used before / during the point)', grid.header, grid.rows);
+    }
+    const loads = (results.loads ?? []).map((l) => `${l.phase} ${l.load1.toFixed(2)}${l.otherCores >= 0.5 ? ` (others ${l.otherCores.toFixed(1)} cores)` : ''}`).join(' · ');
+    printTable(`${title}\nLoad average (1 min) before each phase: ${loads}`, rows);
     const file = await writeJson(results as unknown as Record<string, unknown>);
     progress('done', `results written to ${file}`);
     if (rows.some((r) => r.verdict === 'VOID')) {

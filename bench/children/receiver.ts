@@ -5,29 +5,41 @@ import type { ReceiverReply, ReceiverRequest, RouteMode } from '../lib/receiver.
 
 /**
  * The bench's webhook receiver, in its own process so that it never shares an event loop
- * with what it measures: one plain node:http server per route (each route is its own
- * origin, as separate customers would be), all on 127.0.0.1. It records the `webhook-id`
- * and arrival time (monotonic ms) of every live POST and answers per route: 200, 500, or
- * never (the socket is held until the gateway's timeout closes it). Send test POSTs (the
- * activation of each endpoint) always get 200 and are not counted.
+ * with what it measures: plain node:http servers on 127.0.0.1, each its own origin (as
+ * separate customers would be). Route i is served by server i mod servers, at path `/r/i`
+ * (or at any path when every route has a server of its own). It records the `webhook-id`,
+ * route and arrival time (monotonic ms) of every live POST and answers per route: 200,
+ * 500, or never (the socket is held until the gateway's timeout closes it). Send test
+ * POSTs (the activation of each endpoint) always get 200 and are not counted.
  */
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
 let ids: string[] = [];
 let at: number[] = [];
 let route: number[] = [];
-const perRoute: number[] = [];
+let perRoute: number[] = [];
+let modes: RouteMode[] = [];
 
-function listen(index: number, mode: RouteMode): Promise<number> {
-  perRoute[index] = 0;
+/** The route of a request: `/r/<n>` when the path names one, else the server's own. */
+function routeOf(url: string | undefined, server: number): number {
+  if (url?.startsWith('/r/')) {
+    const n = Number.parseInt(url.slice(3), 10);
+    if (n >= 0 && n < modes.length) return n;
+  }
+  return server;
+}
+
+function listen(index: number): Promise<number> {
   const server = createServer((req, res) => {
     const live = req.headers['user-agent'] !== 'Kirisan-Webhook-Test/1.0';
+    const r = routeOf(req.url, index);
     if (live) {
       at.push(monoMs());
       ids.push(String(req.headers['webhook-id']));
-      route.push(index);
-      perRoute[index]!++;
+      route.push(r);
+      perRoute[r]!++;
     }
+    const mode = modes[r] ?? 'ok';
     // Drain the body without keeping it: the receiver must stay cheap.
     req.resume();
     req.on('end', () => {
@@ -53,8 +65,11 @@ process.on('message', (m: ReceiverRequest) => {
   void (async () => {
     switch (m.type) {
       case 'listen': {
+        modes = m.modes;
+        perRoute = modes.map(() => 0);
+        const count = Math.min(m.servers ?? modes.length, modes.length);
         const ports: number[] = [];
-        for (const [i, mode] of m.modes.entries()) ports.push(await listen(i, mode));
+        for (let i = 0; i < count; i++) ports.push(await listen(i));
         send({ type: 'listening', ports });
         break;
       }
@@ -62,7 +77,7 @@ process.on('message', (m: ReceiverRequest) => {
         send({ type: 'count', total: ids.length, perRoute: [...perRoute], cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 });
         break;
       case 'take': {
-        send({ type: 'taken', ids, at: Float64Array.from(at), route: Uint8Array.from(route) });
+        send({ type: 'taken', ids, at: Float64Array.from(at), route: Uint32Array.from(route) });
         ids = [];
         at = [];
         route = [];

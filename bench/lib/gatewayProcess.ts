@@ -12,6 +12,10 @@ export interface ProbeReply {
   /** Peak resident set since it started. */
   peakRssMb: number;
   rssMb: number;
+  /** Durations of the claim statements since the previous sample, ms. */
+  claimMs: number[];
+  /** Deliveries those claims returned. */
+  claimRows: number;
 }
 
 export interface GatewayProcess {
@@ -29,11 +33,11 @@ export interface GatewayProcess {
  */
 export async function startGatewayProcess(
   env: Record<string, string>,
-  opts: { readyMessage: string; cpuProfDir?: string | null; name: string },
+  opts: { readyMessage: string; cpuProfDir?: string | null; name: string; /** Another entry point (a baseline), relative to the project. @default dist/src/main.js */ script?: string },
 ): Promise<GatewayProcess> {
   const probe = pathToFileURL(fileURLToPath(new URL('../children/gatewayProbe.js', import.meta.url))).href;
   const prof = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opts.cpuProfDir), '--cpu-prof-name', `${opts.name}-${Date.now()}.cpuprofile`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...prof, '--import', probe, path.resolve('dist/src/main.js')], {
+  const child: ChildProcess = spawn(process.execPath, [...prof, '--import', probe, path.resolve(opts.script ?? 'dist/src/main.js')], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

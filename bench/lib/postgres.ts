@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
@@ -15,6 +15,10 @@ export interface BenchPostgres {
   /** Where the server runs: `embedded` or the host of DATABASE_URL. */
   kind: string;
   version: string;
+  /** The postmaster's pid when the server runs here (embedded), for its CPU; null otherwise. */
+  pid: number | null;
+  /** Connection string of the server's maintenance database. */
+  adminUrl: string;
   createDatabase(name: string): Promise<string>;
   /**
    * Drops a phase's database once the phase is over, so that autovacuum does not clean up
@@ -30,12 +34,14 @@ export async function startBenchPostgres(databaseUrl: string | undefined): Promi
   let adminUrl = databaseUrl;
   let stopServer: () => Promise<void> = async () => undefined;
   let kind = 'external';
+  let pid: number | null = null;
   if (!adminUrl) {
     await mkdir(path.resolve('.data'), { recursive: true });
     const dir = await mkdtemp(path.resolve('.data', 'bench-'));
     try {
       const server = await startEmbeddedPostgres({ dir, ephemeral: true });
       adminUrl = server.url;
+      pid = Number((await readFile(path.join(dir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n', 1)[0]) || null;
       stopServer = async () => {
         await server.stop();
         await rm(dir, { recursive: true, force: true });
@@ -70,6 +76,8 @@ export async function startBenchPostgres(databaseUrl: string | undefined): Promi
   return {
     kind,
     version,
+    pid,
+    adminUrl: admin,
     async createDatabase(name) {
       await exec(`drop database if exists ${name} with (force)`);
       await exec(`create database ${name} template ${TEMPLATE}`);

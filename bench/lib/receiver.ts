@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 
 export type RouteMode = 'ok' | 'fail' | 'hang';
 
-export type ReceiverRequest = { type: 'listen'; modes: RouteMode[] } | { type: 'count' } | { type: 'take' } | { type: 'close' };
+export type ReceiverRequest = { type: 'listen'; modes: RouteMode[]; servers?: number } | { type: 'count' } | { type: 'take' } | { type: 'close' };
 export type ReceiverReply =
   | { type: 'listening'; ports: number[] }
   | { type: 'count'; total: number; perRoute: number[]; cpuSeconds: number }
-  | { type: 'taken'; ids: string[]; at: Float64Array; route: Uint8Array };
+  | { type: 'taken'; ids: string[]; at: Float64Array; route: Uint32Array };
 
 /** What the receiver saw since the last `take()`: one entry per live POST. */
 export interface Receipts {
@@ -15,11 +15,11 @@ export interface Receipts {
   /** Arrival, monotonic ms (see clock.ts). */
   at: Float64Array;
   /** Index of the route (its position in `modes`). */
-  route: Uint8Array;
+  route: Uint32Array;
 }
 
 export interface ReceiverHandle {
-  /** Base URL of each route, in the order of `modes`. */
+  /** URL of each route, in the order of `modes`. */
   urls: string[];
   count(): Promise<{ total: number; perRoute: number[]; cpuSeconds: number }>;
   /** Returns everything recorded so far and starts counting from zero. */
@@ -28,8 +28,13 @@ export interface ReceiverHandle {
   close(): Promise<void>;
 }
 
-/** Starts the receiver process (children/receiver.js) with one server per route. */
-export async function startReceiver(modes: RouteMode[]): Promise<ReceiverHandle> {
+/**
+ * Starts a receiver process (children/receiver.js) for one route per entry of `modes`.
+ * By default each route is a server (an origin) of its own and its URL is the origin;
+ * with `servers` fewer than the routes, route i is `/r/i` on server i mod servers (many
+ * endpoints, a bounded number of listening sockets).
+ */
+export async function startReceiver(modes: RouteMode[], servers = modes.length): Promise<ReceiverHandle> {
   const child: ChildProcess = fork(fileURLToPath(new URL('../children/receiver.js', import.meta.url)), [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -50,9 +55,10 @@ export async function startReceiver(modes: RouteMode[]): Promise<ReceiverHandle>
       child.once('exit', onExit);
       child.send(req);
     });
-  const { ports } = await ask({ type: 'listen', modes }, 'listening');
+  const { ports } = await ask({ type: 'listen', modes, servers }, 'listening');
+  const own = ports.length >= modes.length;
   return {
-    urls: ports.map((p) => `http://127.0.0.1:${p}`),
+    urls: modes.map((_, i) => (own ? `http://127.0.0.1:${ports[i]}` : `http://127.0.0.1:${ports[i % ports.length]}/r/${i}`)),
     pid: child.pid ?? 0,
     count: () => ask({ type: 'count' }, 'count'),
     take: async () => {

@@ -57,3 +57,12 @@ export async function writeJson(results: Record<string, unknown>): Promise<strin
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;
 }
+
+/** A plain table (the scaling curves): one header, rows of cells, columns padded. */
+export function printGrid(title: string, header: string[], rows: string[][]): string {
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i]!)).join(' | ')} |`;
+  const text = [title, '', line(header), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+  process.stdout.write(`\n${text}\n\n`);
+  return text;
+}

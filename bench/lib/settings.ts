@@ -1,7 +1,7 @@
 /**
  * What one bench run does, from the command line (`npm run bench -- --quick --events 5000`).
- * `--quick` shrinks every phase so that the whole run stays under two minutes; the full run
- * stays under ten.
+ * `--quick` shrinks every phase so that the whole run stays under about two minutes; the
+ * full run (20,000,000 attempts generated) takes about fifteen.
  */
 export interface Settings {
   quick: boolean;
@@ -21,7 +21,7 @@ export interface Settings {
   latencyLoad: number;
   /** Live POST timeout of the gateway under test (the hanging endpoint waits this long), ms. @default 5_000 (quick 1_000: the short runs would otherwise mostly measure the time before the first timeouts) */
   deliveryTimeoutMs: number;
-  /** Attempt rows generated for the log queries. @default 2_000_000 (quick 300_000) */
+  /** Attempt rows generated for the log queries and the scaling phase's long-history point. @default 20_000_000 (quick 1_000_000) */
   logRows: number;
   /** Timed repetitions of each log query. */
   logRepeats: number;
@@ -34,13 +34,34 @@ export interface Settings {
   baselineDeliveries: number;
   /** Finished deliveries (with their attempts) each delivery phase's database starts with. @default 100_000 (quick 20_000) */
   historyDeliveries: number;
+  /** Scaling phase: deliveries per point. @default 40_000 (quick 10_000) */
+  scaleDeliveries: number;
+  /** Scaling phase: endpoints with work, one point each; the 10-endpoint point is the reference. */
+  scaleEndpoints: number[];
+  /**
+   * Scaling phase: endpoints each event goes to (one device per that many endpoints). 1 =
+   * thousands of accounts with an endpoint or two each; the endpoint count = one device whose
+   * every event fans out to all of them. @default 1
+   */
+  scaleFanOut: number;
+  /** Scaling phase: not-yet-due deliveries of the backlog point. @default 1_000_000 (quick 200_000) */
+  scaleBacklog: number;
+  /**
+   * Scaling phase: measure the reference point again in each group, beside the points it is
+   * compared with (full run), rather than once for all groups (quick).
+   */
+  scaleReferencePerGroup: boolean;
+  /** graphile-worker baseline runs; the median counts. @default 3 (quick 1) */
+  graphileRuns: number;
   /** Write a --cpu-prof profile of every gateway process into this folder. */
   cpuProfDir: string | null;
-  /** Phases to run (all by default): b0, b1, clean, isolation, logs, feed. */
+  /** Load pg_stat_statements and auto_explain into the bench's PostgreSQL and print what they saw per phase. */
+  pgStats: boolean;
+  /** Phases to run (all by default): b0, b1, clean, isolation, logs, feed, scaling, graphile. */
   only: Set<string> | null;
 }
 
-const ALL_PHASES = ['b0', 'b1', 'clean', 'isolation', 'logs', 'feed'];
+const ALL_PHASES = ['b0', 'b1', 'clean', 'isolation', 'logs', 'feed', 'scaling', 'graphile'];
 
 export function parseSettings(argv: string[]): Settings {
   const flags = new Map<string, string | true>();
@@ -61,6 +82,13 @@ export function parseSettings(argv: string[]): Settings {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number, got ${v}`);
     return n;
   };
+  const list = (name: string, all: number[]): number[] => {
+    const v = flags.get(name);
+    if (v === undefined || v === true) return all;
+    const ns = String(v).split(',').map(Number);
+    if (ns.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--${name} needs a comma-separated list of positive whole numbers, got ${v}`);
+    return ns;
+  };
   const only = typeof flags.get('only') === 'string' ? new Set(String(flags.get('only')).split(',')) : null;
   for (const p of only ?? []) if (!ALL_PHASES.includes(p)) throw new Error(`--only: unknown phase ${p} (use ${ALL_PHASES.join(', ')})`);
   const prof = flags.get('cpu-prof');
@@ -74,14 +102,21 @@ export function parseSettings(argv: string[]): Settings {
     latencyWarmupSeconds: num('latency-warmup', 2, 2),
     latencyLoad: num('latency-load', 0.5, 0.5),
     deliveryTimeoutMs: num('timeout-ms', 5_000, 1_000),
-    logRows: num('log-rows', 2_000_000, 300_000),
+    logRows: num('log-rows', 20_000_000, 1_000_000),
     logRepeats: num('log-repeats', 40, 15),
     subscribers: num('subscribers', 500, 500),
     feedRate: num('feed-rate', 100, 100),
     feedSeconds: num('feed-seconds', 15, 5),
     baselineDeliveries: num('baseline-deliveries', 60_000, 20_000),
     historyDeliveries: num('history', 100_000, 20_000),
+    scaleDeliveries: num('scale-deliveries', 40_000, 10_000),
+    scaleEndpoints: list('scale-endpoints', [1, 10, 100, 1_000, 10_000]),
+    scaleFanOut: num('scale-fanout', 1, 1),
+    scaleBacklog: num('scale-backlog', 1_000_000, 200_000),
+    scaleReferencePerGroup: !quick,
+    graphileRuns: num('graphile-runs', 3, 1),
     cpuProfDir: prof === undefined ? null : prof === true ? '.data/cpu-prof' : prof,
+    pgStats: flags.has('pg-stats'),
     only,
   };
 }

@@ -18,6 +18,9 @@ export interface B0Result {
   otherCpuUs: number;
 }
 
+/** The key B0 and the graphile-worker baseline sign with. */
+export const B0_SIGNING_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
 /**
  * B0, the physical limit: the same POSTs the gateway makes (same body and headers, a fresh
  * webhook-id each) to the same receiver routes, with the same concurrency (the worker's
@@ -38,7 +41,7 @@ export async function runB0(p: {
     eventName: 'submission',
     deviceToken: 'dev_bench',
     secret: null,
-    signingKey: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    signingKey: B0_SIGNING_KEY,
     messageId: 'msg_0',
     sentAt: new Date(),
     test: false,

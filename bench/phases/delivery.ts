@@ -1,6 +1,6 @@
 import type { Core } from '../../src/core/index.js';
 import { monoMs, sleep, waitUntil } from '../lib/clock.js';
-import { benchCpuSeconds, cpuSplit, machineBusySeconds, type CpuSplit } from '../lib/cpu.js';
+import { cpuSample, cpuSplit, type CpuSplit } from '../lib/cpu.js';
 import { countDeliveries, deliveriesSince, lastDeliveryId, type DeliveryCount } from '../lib/exactlyOnce.js';
 import type { BenchCore, Fixture } from '../lib/fixture.js';
 import type { GatewayProcess } from '../lib/gatewayProcess.js';
@@ -58,6 +58,8 @@ export interface DeliveryRun {
   gateway: GatewayProcess;
   /** Routes 0 … healthy-1 are the healthy endpoints. */
   healthy: number;
+  /** PostgreSQL's postmaster, when it runs on this machine. */
+  postgresPid: number | null;
 }
 
 const publish = (core: Core, f: Fixture) => core.dispatch.publish(f.accountId, { deviceToken: f.device.token, event: 'submission', data: f.data });
@@ -73,7 +75,7 @@ export async function runThroughput(run: DeliveryRun, events: number, batch: num
   const expected = events * run.healthy;
   const before = await lastDeliveryId(bench.db.pool);
   const probe0 = await gateway.sample();
-  const cpu0 = { machine: machineBusySeconds(), gateway: probe0.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, bench: benchCpuSeconds() };
+  const cpu0 = cpuSample({ gateway: probe0.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid });
   const statements0 = bench.db.statements();
   let published = 0;
   let delivered = 0;
@@ -116,7 +118,7 @@ export async function runThroughput(run: DeliveryRun, events: number, batch: num
       [before, healthyIds],
     );
     const probe1 = await gateway.sample();
-    const cpu1 = { machine: machineBusySeconds(), gateway: probe1.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, bench: benchCpuSeconds() };
+    const cpu1 = cpuSample({ gateway: probe1.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid });
     stop();
     // A duplicate POST (a lease that ran out, a double claim) would arrive within this.
     await sleep(300);
@@ -155,7 +157,7 @@ export async function runThroughput(run: DeliveryRun, events: number, batch: num
     const per = (v: number) => ((v / count.delivered) * 1e6).toFixed(0);
     const c = result.cpu;
     progress(run.phase, `POST duration as logged: avg ${result.postMs.avg.toFixed(1)} ms, p50 ${result.postMs.p50} ms, p99 ${result.postMs.p99} ms → ${(result.perSecond * result.postMs.avg / 1000).toFixed(0)} POSTs in flight on average`);
-    progress(run.phase, `CPU µs per delivery: machine ${per(c.machine)} = gateway ${per(c.gateway)} + receiver ${per(c.receiver)} + publisher ${per(c.bench)} + PostgreSQL ${per(c.postgresAndRest)}`);
+    progress(run.phase, `CPU µs per delivery: machine ${per(c.machine)} = gateway ${per(c.gateway)} + receiver ${per(c.receiver)} + publisher ${per(c.bench)} + PostgreSQL ${per(c.postgres)} + other processes ${per(c.other)}`);
     return result;
   } finally {
     stop();
@@ -184,7 +186,7 @@ export async function runLatency(run: DeliveryRun, deliveriesPerSecond: number, 
     return `offered ${fmt(deliveriesPerSecond)} deliveries/s · published ${fmt(due.size)}/${fmt(total)} events · received ${fmt(c.perRoute.slice(0, run.healthy).reduce((a, b) => a + b, 0))} healthy POSTs`;
   });
   const probe0 = await run.gateway.sample();
-  const cpu0 = { machine: machineBusySeconds(), gateway: probe0.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, bench: benchCpuSeconds() };
+  const cpu0 = cpuSample({ gateway: probe0.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid });
   const statements0 = bench.db.statements();
   const start = monoMs() + 20;
   // The first seconds run at the same rate but are not timed: they carry the switch from
@@ -208,7 +210,7 @@ export async function runLatency(run: DeliveryRun, deliveriesPerSecond: number, 
     }
     await Promise.all(pending);
     const probe1 = await run.gateway.sample();
-    const cpu = cpuSplit(cpu0, { machine: machineBusySeconds(), gateway: probe1.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, bench: benchCpuSeconds() });
+    const cpu = cpuSplit(cpu0, cpuSample({ gateway: probe1.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid }));
     const statements = { gateway: probe1.statements - probe0.statements, publish: bench.db.statements() - statements0 };
     if (failed) throw new Error(`${failed} publish calls failed`);
     const expected = total * run.healthy;
@@ -251,7 +253,7 @@ export async function runLatency(run: DeliveryRun, deliveriesPerSecond: number, 
     const per = (v: number) => ((v / total / run.healthy) * 1e6).toFixed(0);
     progress(
       run.phase,
-      `CPU µs per healthy delivery: machine ${per(cpu.machine)} = gateway ${per(cpu.gateway)} + receiver ${per(cpu.receiver)} + publisher ${per(cpu.bench)} + PostgreSQL ${per(cpu.postgresAndRest)} · statements per delivery: gateway ${(statements.gateway / total / run.healthy).toFixed(3)}, publish ${(statements.publish / total / run.healthy).toFixed(3)}`,
+      `CPU µs per healthy delivery: machine ${per(cpu.machine)} = gateway ${per(cpu.gateway)} + receiver ${per(cpu.receiver)} + publisher ${per(cpu.bench)} + PostgreSQL ${per(cpu.postgres)} + other ${per(cpu.other)} · statements per delivery: gateway ${(statements.gateway / total / run.healthy).toFixed(3)}, publish ${(statements.publish / total / run.healthy).toFixed(3)}`,
     );
     progress(run.phase, `p50/p99 per second: ${result.timeline.map((t) => `${t.p50.toFixed(0)}/${t.p99.toFixed(0)}`).join(' ')}`);
     progress(
