@@ -57,6 +57,8 @@ async function main(): Promise<number> {
   const workerEnv = (url: string): Record<string, string> => ({
     DATABASE_URL: url,
     ROLES: 'workers',
+    PORT: '0',
+    HOST: '127.0.0.1',
     ALLOW_PRIVATE_TARGETS: 'true',
     DELIVERY_TIMEOUT_MS: String(s.deliveryTimeoutMs),
     NODE_ENV: 'production',
@@ -66,7 +68,7 @@ async function main(): Promise<number> {
 
   try {
     progress('setup', 'starting PostgreSQL and the receiver');
-    const pg = await startBenchPostgres(process.env.DATABASE_URL);
+    const pg = await startBenchPostgres(process.env.DATABASE_URL, { pgStats: s.pgStats });
     cleanup.push(() => pg.stop());
     results.machine = machine(`${pg.version} (${pg.kind})`);
     const M = s.endpoints;
@@ -81,6 +83,9 @@ async function main(): Promise<number> {
     results.loads = [];
     /** The machine before a phase: load averages, and a warning when another process holds a core. */
     const phase = async (name: string, text: string) => {
+      // With --pg-stats: where the server's time went since the previous phase started.
+      const top = await pg.topStatements();
+      for (const t of top ?? []) progress('pg-stats', `before ${name}: ${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(7)} calls ${String(t.rows).padStart(8)} rows  ${t.query}`);
       const load = await sampleLoad(ownCpuSeconds);
       results.loads!.push({ phase: name, ...load });
       progress(name, `${text} · ${describeLoad(load)}`);
@@ -121,7 +126,7 @@ async function main(): Promise<number> {
       try {
         const fixture = await seedFixture(b.core, healthyUrls, 'B1');
         await receiver.take();
-        await seedHistory(b.db.pool, fixture, s.historyDeliveries);
+        await seedHistory(b.seed, fixture, s.historyDeliveries);
         results.b1 = await runB1({ pool: b.db.pool, fixture, total: s.baselineDeliveries, batch, perEndpoint, loops: 4 });
       } finally {
         await b.close();
@@ -135,7 +140,7 @@ async function main(): Promise<number> {
       const urls = name === 'clean' ? healthyUrls : receiver.urls;
       const fixture = await seedFixture(b.core, urls, name);
       await receiver.take();
-      await seedHistory(b.db.pool, fixture, s.historyDeliveries);
+      await seedHistory(b.seed, fixture, s.historyDeliveries);
       const gateway = await startGateway(b.db.url, name);
       const run: DeliveryRun = { phase: name, bench: b, fixture, receiver, gateway, healthy: M, postgresPid: pg.pid };
       const deliveries = s.events * M;

@@ -3,6 +3,7 @@ import type { Config, Role } from './config.js';
 import { createBot, type BotOptions, type TelegramBot } from './bot/createBot.js';
 import { logNotifier } from './core/alerts/logNotifier.js';
 import { startAlertService } from './core/alerts/service.js';
+import { startQueueRepair } from './core/dispatch/queueRepair.js';
 import { createSender } from './core/dispatch/sender.js';
 import { startWorker, type Worker } from './core/dispatch/worker.js';
 import { createCore, type Core } from './core/index.js';
@@ -168,6 +169,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         onPruned: (n) => n && log.info({ attempts: n }, 'pruned old attempts'),
       });
       onStop('retention', () => retention.stop());
+      const repair = startQueueRepair({
+        pool: db.pool,
+        onError: (e) => log.error({ err: e }, 'queue repair failed'),
+        onRepaired: (endpointIds) => log.error({ endpointIds }, 'delivery lanes were behind their deliveries and were made due (a bug: please report it)'),
+      });
+      onStop('queue repair', () => repair.stop());
       const worker = addWorker();
       log.info({ worker: worker.id, concurrency: config.delivery.concurrency }, 'delivery worker started');
     }

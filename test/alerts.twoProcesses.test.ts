@@ -123,7 +123,7 @@ describe('alerts from two gateway processes', () => {
     const broken = startAlertService({ pool: a.db.pool, events: { on: () => () => undefined }, settings: a.config.alerts, notifier: { notify: () => Promise.reject(new Error('Telegram is down')) }, onError: (e) => errors.push(e) });
     try {
       const alerts = await broken.observe([
-        { accountId: acct.accountId, deliveryId: null, endpointId, webhookName: 'CRM', deviceId: acct.wa.id, channel: 'whatsapp', eventName: 'submission', url: `${rx.url}/hook`, test: false, startedAt: new Date(Date.now() + 60_000), durationMs: 1, httpCode: 200, outcome: 'success', errorCode: null, errorText: null, responseBody: null, attemptNumber: 1 },
+        { accountId: acct.accountId, deliveryId: null, eventId: null, endpointId, webhookName: 'CRM', deviceId: acct.wa.id, channel: 'whatsapp', eventName: 'submission', url: `${rx.url}/hook`, test: false, startedAt: new Date(Date.now() + 60_000), durationMs: 1, httpCode: 200, outcome: 'success', errorCode: null, errorText: null, responseBody: null, attemptNumber: 1 },
       ]);
       expect(alerts.map((x) => x.kind)).toEqual(['recovered']);
       expect(errors.map((e) => e.message)).toEqual(['Telegram is down']);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { deliveryStates, eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
@@ -27,37 +27,32 @@ afterAll(async () => {
 
 const publish = () => gw.core.dispatch.publish(acct.accountId, { deviceToken: acct.tg.token, event: 'submission', data: publishedData('submission', acct.tg) });
 const liveFailures = () => rx.received.filter((r) => r.headers['user-agent'] === 'Kirisan-Webhook/1.0').length;
-const deliveries = async () =>
-  (await gw.db.pool.query<{ status: string; n: number }>(`select status, count(*)::int as n from delivery where endpoint_id = $1 group by status order by status`, [endpointId])).rows;
+const deliveries = () => deliveryStates(gw.db, endpointId);
+const pausedUntil = async () => (await gw.db.pool.query<{ paused_until: Date | null }>(`select paused_until from endpoint_queue where endpoint_id = $1`, [endpointId])).rows[0]!.paused_until;
 
 describe('an endpoint that keeps failing is paused (circuit breaker)', () => {
   it('after five failures in a row it is paused: what is published for it waits instead of being attempted', async () => {
     for (let i = 0; i < 5; i++) await publish();
     await eventually(() => liveFailures() === 5, 'five failed POSTs');
-    await eventually(async () => (await gw.db.pool.query<{ paused: boolean }>(`select paused_until > now() as paused from endpoint where id = $1`, [endpointId])).rows[0]?.paused, 'the pause');
+    await eventually(async () => ((await pausedUntil())?.getTime() ?? 0) > Date.now(), 'the pause');
     for (let i = 0; i < 10; i++) await publish();
-    // Queued for the end of the pause, so no worker can take them before it.
-    const { rows: parked } = await gw.db.pool.query<{ n: number }>(
-      `select count(*)::int as n from delivery d join endpoint ep on ep.id = d.endpoint_id
-        where d.endpoint_id = $1 and d.status = 'pending' and d.run_at >= ep.paused_until`,
+    // Queued behind the pause: the endpoint's lane is not due before the pause ends, so no
+    // worker can take them before it (and none is even read).
+    const { rows: parked } = await gw.db.pool.query<{ waiting: number; lane_due_after_pause: boolean }>(
+      `select (select count(*)::int from delivery where endpoint_id = $1 and status = 'pending' and leased_by is null) as waiting,
+              (select greatest(next_at, paused_until) >= paused_until and paused_until > now() from endpoint_queue where endpoint_id = $1) as lane_due_after_pause`,
       [endpointId],
     );
-    expect(parked[0]!.n).toBe(10);
+    expect(parked[0]).toEqual({ waiting: 10, lane_due_after_pause: true });
     expect(liveFailures()).toBe(5);
-    expect(await deliveries()).toEqual([
-      { status: 'failed', n: 5 },
-      { status: 'pending', n: 10 },
-    ]);
+    expect(await deliveries()).toEqual({ pending: 10, failed: 5, delivered: 0 });
   });
 
   it('one probe after the pause: when it succeeds, the endpoint resumes and everything waiting is delivered', async () => {
     down = false;
-    await eventually(async () => {
-      const rows = await deliveries();
-      return rows.length === 2 && rows[1]!.status === 'succeeded' && rows[1]!.n === 10;
-    }, 'the ten waiting deliveries');
-    const { rows } = await gw.db.pool.query<{ paused_until: Date | null }>(`select paused_until from endpoint where id = $1`, [endpointId]);
-    expect(rows[0]!.paused_until).toBeNull();
+    await eventually(async () => (await deliveries()).delivered === 10, 'the ten waiting deliveries');
+    expect(await deliveries()).toEqual({ pending: 0, failed: 5, delivered: 10 });
+    expect(await pausedUntil()).toBeNull();
     // each waiting delivery was sent once: the probe, then the nine others
     expect(liveFailures()).toBe(5 + 10);
   });

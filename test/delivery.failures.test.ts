@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded.js';
-import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { deliveryStates, eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
@@ -99,10 +99,8 @@ describe('failed deliveries', () => {
     delete behaviour['/fails'];
     const r = await gw.core.dispatch.redeliverFailed(acct.accountId, { endpointId: endpoint!.id, since: new Date(Date.now() - 60_000) });
     expect(r.queued).toBe(2);
-    await eventually(async () => {
-      const { rows } = await gw.db.pool.query(`select count(*)::int as n from delivery where endpoint_id = $1 and status = 'succeeded'`, [endpoint!.id]);
-      return rows[0].n === 3;
-    }, 'all deliveries succeeded');
+    await eventually(async () => (await deliveryStates(gw.db, endpoint!.id)).delivered === 3, 'all deliveries succeeded');
+    expect(await deliveryStates(gw.db, endpoint!.id)).toEqual({ pending: 0, failed: 0, delivered: 3 });
   });
 
   it('a receiver hanging past the timeout is a failed attempt with no HTTP code and a timeout diagnosis', async () => {

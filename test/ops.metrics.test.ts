@@ -54,7 +54,7 @@ describe('the queue gauges', () => {
               count(*) filter (where ep.paused_until > now())::int as parked,
               count(*)::int as pending,
               extract(epoch from now() - min(d.run_at) filter (where d.leased_by is null and d.run_at <= now() and ep.paused_until is null))::float8 as oldest
-         from delivery d join endpoint ep on ep.id = d.endpoint_id where d.status = 'pending'`,
+         from delivery d join endpoint_queue ep on ep.endpoint_id = d.endpoint_id where d.status = 'pending'`,
     );
     const table = rows[0]!;
     expect({ due: gauge('due'), leased: gauge('leased'), retrying: gauge('retrying'), parked: gauge('parked') }).toEqual({ due: table.due, leased: table.leased, retrying: table.retrying, parked: table.parked });

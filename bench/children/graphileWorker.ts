@@ -76,7 +76,7 @@ const deliver: Task = async (payload) => {
   });
   const r = await sender.post({ url: job.url, body, headers, timeoutMs: 30_000 });
   const attempt = attemptRecord(
-    { accountId: job.accountId, deliveryId: null, endpointId: job.endpointId, webhookName: job.endpointName, deviceId: job.deviceId, channel: 'whatsapp', eventName: 'submission', url: job.url, test: false, attemptNumber: 1 },
+    { accountId: job.accountId, deliveryId: null, eventId: null, endpointId: job.endpointId, webhookName: job.endpointName, deviceId: job.deviceId, channel: 'whatsapp', eventName: 'submission', url: job.url, test: false, attemptNumber: 1 },
     r,
   );
   await new Promise<void>((resolve, reject) => {

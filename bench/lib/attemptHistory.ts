@@ -26,6 +26,8 @@ export async function generateAttemptHistory(pool: pg.Pool, s: AttemptHistorySpe
   const client = await pool.connect();
   try {
     await client.query(`set maintenance_work_mem = '512MB'`);
+    // The log is partitioned by day: every day of the history needs its partition.
+    await client.query(`select ensure_attempt_partitions(now() - make_interval(days => $1 + 1), now() + interval '1 day')`, [s.days]);
     const { rows: defs } = await client.query<{ name: string; def: string }>(
       `select i.relname as name, pg_get_indexdef(i.oid) as def
          from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid
@@ -55,7 +57,8 @@ export async function generateAttemptHistory(pool: pg.Pool, s: AttemptHistorySpe
       progress(phase, `generated ${fmt(to)}/${fmt(s.rows)} attempt rows (${((monoMs() - t0) / 1000).toFixed(0)} s)`);
     }
     for (const d of defs) {
-      await client.query(d.def);
+      // An index of the partitioned table is built on every partition (ON ONLY would not).
+      await client.query(d.def.replace(' ON ONLY ', ' ON '));
       progress(phase, `index ${d.name} built (${((monoMs() - t0) / 1000).toFixed(0)} s)`);
     }
     await client.query('vacuum analyze attempt');

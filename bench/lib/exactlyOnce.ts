@@ -15,18 +15,35 @@ export interface DeliveryCount {
   exactlyOnce: boolean;
 }
 
-/** Deliveries of `endpointIds` queued after delivery id `afterId`, by id, with their event. */
+/**
+ * Deliveries of `endpointIds` queued after delivery id `afterId`, by webhook-id, with their
+ * event: those still queued, and those delivered (a delivered delivery leaves the queue; its
+ * attempts name it).
+ */
 export async function deliveriesSince(pool: pg.Pool, afterId: string, endpointIds: string[]): Promise<Map<string, string>> {
   const { rows } = await pool.query<{ id: string; event_id: string }>(
-    `select id, event_id from delivery where id > $1 and endpoint_id = any($2::uuid[])`,
+    `select id, event_id from delivery where id > $1 and endpoint_id = any($2::uuid[])
+     union
+     select delivery_id, event_id from attempt where delivery_id > $1 and endpoint_id = any($2::uuid[]) and not test`,
     [afterId, endpointIds],
   );
   return new Map(rows.map((r) => [`msg_${r.id}`, r.event_id]));
 }
 
+/** The last delivery id handed out (the queue itself may be empty). */
 export async function lastDeliveryId(pool: pg.Pool): Promise<string> {
-  const { rows } = await pool.query<{ id: string }>(`select coalesce(max(id), 0)::text as id from delivery`);
+  const { rows } = await pool.query<{ id: string }>(`select coalesce(pg_sequence_last_value(pg_get_serial_sequence('delivery', 'id')::regclass), 0)::text as id`);
   return rows[0]?.id ?? '0';
+}
+
+/** How many of `endpointIds`' deliveries after `afterId` were delivered (their success attempt committed). */
+export async function deliveredSince(pool: pg.Pool, afterId: string, endpointIds: string[]): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select count(distinct delivery_id)::int as n from attempt
+      where delivery_id > $1 and endpoint_id = any($2::uuid[]) and outcome = 'success' and not test`,
+    [afterId, endpointIds],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 /** Counts the receipts of routes `< routes` against the queued deliveries. */

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import type { Core } from '../../src/core/index.js';
 import { samplePayload } from '../../src/core/events/index.js';
@@ -14,17 +15,22 @@ import { createRuntime } from '../../src/runtime.js';
 export interface BenchCore {
   core: Core;
   db: Database;
+  /** A pool without the gateway's statement timeouts, for the bench's own bulk writes (fixtures, history). */
+  seed: pg.Pool;
   close(): Promise<void>;
 }
 
 export async function openBenchCore(url: string, poolMax = 24): Promise<BenchCore> {
   const config = loadConfig({ DATABASE_URL: url, ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent', MIGRATE_ON_START: 'false', DB_POOL_MAX: String(poolMax) });
   const runtime = await createRuntime(config, { logger: createLogger('silent'), roles: [] });
+  const seed = new pg.Pool({ connectionString: url, max: 2 });
+  let closed: Promise<void> | null = null;
   return {
     core: runtime.core,
     db: runtime.db,
-    // Idempotent (runtime.stop is): a phase closes it when done, and the bench's cleanup again if it failed.
-    close: runtime.stop,
+    seed,
+    // Idempotent: a phase closes it when done, and the bench's cleanup again if it failed.
+    close: () => (closed ??= seed.end().then(() => runtime.stop())),
   };
 }
 

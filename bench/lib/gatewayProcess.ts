@@ -69,12 +69,17 @@ export async function startGatewayProcess(
     output: () => out,
     sample: () =>
       new Promise((resolve, reject) => {
+        if (!child.connected) return reject(new Error(`gateway process ${opts.name} is gone (${child.exitCode ?? child.signalCode}):\n${out}`));
         const timer = setTimeout(() => reject(new Error('the gateway probe did not answer in 5 s')), 5_000);
         child.once('message', (m: ProbeReply) => {
           clearTimeout(timer);
           resolve(m);
         });
-        child.send('sample');
+        child.send('sample', (e) => {
+          if (!e) return;
+          clearTimeout(timer);
+          reject(new Error(`gateway process ${opts.name} is gone:\n${out}`, { cause: e }));
+        });
       }),
     async stop(graceMs = 8_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;

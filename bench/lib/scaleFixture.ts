@@ -54,32 +54,31 @@ export async function seedScaleFixture(pool: pg.Pool, urls: string[], name: stri
 
 /**
  * `rows` deliveries that are not due for a day yet (retries far ahead, a queue's standing
- * backlog), spread over the fixture's endpoints, each for one stored event per endpoint.
- * Written with triggers off (the rows are consistent by construction), then analyzed.
+ * backlog), spread over the fixture's endpoints, each for one stored event per endpoint; their
+ * lanes are due when they are, as the gateway would have left them. Then ANALYZE.
  */
 export async function seedBacklog(pool: pg.Pool, f: ScaleFixture, rows: number): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query(`set session_replication_role = replica`);
-    const payload = JSON.stringify({ event: 'submission', device: f.deviceTokens[0], channel: 'whatsapp', ...f.data });
-    await client.query(
-      `with ev as (
-         insert into event (account_id, device_id, type, payload)
-         select $1, ed.device_id, 'submission', $3::json from endpoint_device ed where ed.endpoint_id = any($2::uuid[])
-         returning id, device_id
-       ), pairs as (
-         select row_number() over () - 1 as k, ev.id as event_id, ed.endpoint_id
-           from ev join endpoint_device ed on ed.device_id = ev.device_id
-       )
-       insert into delivery (event_id, endpoint_id, account_id, run_at, created_at)
-       select p.event_id, p.endpoint_id, $1, now() + interval '1 day' + g * interval '10 ms', now()
-         from generate_series(0, $4::int - 1) g
-         join pairs p on p.k = g % (select count(*) from pairs)`,
-      [f.accountId, f.endpointIds, payload, rows],
-    );
-    await client.query(`reset session_replication_role`);
-  } finally {
-    client.release();
-  }
-  await pool.query('vacuum analyze event, delivery');
+  const payload = JSON.stringify({ event: 'submission', device: f.deviceTokens[0], channel: 'whatsapp', ...f.data });
+  await pool.query(
+    `with ev as (
+       insert into event (account_id, device_id, type, payload)
+       select $1, ed.device_id, 'submission', $3::json from endpoint_device ed where ed.endpoint_id = any($2::uuid[])
+       returning id, device_id
+     ), pairs as (
+       select row_number() over () - 1 as k, ev.id as event_id, ed.endpoint_id
+         from ev join endpoint_device ed on ed.device_id = ev.device_id
+     )
+     insert into delivery (event_id, endpoint_id, account_id, run_at, created_at)
+     select p.event_id, p.endpoint_id, $1, now() + interval '1 day' + g * interval '10 ms', now()
+       from generate_series(0, $4::int - 1) g
+       join pairs p on p.k = g % (select count(*) from pairs)`,
+    [f.accountId, f.endpointIds, payload, rows],
+  );
+  await pool.query(
+    `update endpoint_queue q set next_at = least(q.next_at, x.at)
+       from (select endpoint_id, min(run_at) as at from delivery where status = 'pending' and endpoint_id = any($1::uuid[]) group by endpoint_id) x
+      where q.endpoint_id = x.endpoint_id`,
+    [f.endpointIds],
+  );
+  await pool.query('vacuum analyze event, delivery, endpoint_queue');
 }

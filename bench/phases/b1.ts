@@ -4,7 +4,7 @@ import { insertEvents } from '../../src/db/sql/insertEvent.js';
 import { recordAttempts, type AttemptInsert, type DeliveryOutcome } from '../../src/db/sql/recordAttempts.js';
 import { monoMs } from '../lib/clock.js';
 import { benchCpuSeconds, machineBusySeconds } from '../lib/cpu.js';
-import { lastDeliveryId } from '../lib/exactlyOnce.js';
+import { deliveredSince, lastDeliveryId } from '../lib/exactlyOnce.js';
 import { fmt, progress, ticker } from '../lib/progress.js';
 import type { Fixture } from '../lib/fixture.js';
 
@@ -57,6 +57,7 @@ export async function runB1(p: { pool: pg.Pool; fixture: Fixture; total: number;
       const attempts: AttemptInsert[] = claimed.map((c) => ({
         accountId: c.accountId,
         deliveryId: c.id,
+        eventId: c.eventId,
         endpointId: c.endpointId,
         webhookName: c.endpointName,
         deviceId: c.deviceId,
@@ -85,8 +86,8 @@ export async function runB1(p: { pool: pg.Pool; fixture: Fixture; total: number;
     stop();
   }
   const seconds = (monoMs() - t0) / 1000;
-  const { rows } = await p.pool.query<{ n: number }>(`select count(*)::int as n from delivery where id > $1 and status = 'succeeded'`, [before]);
-  if (rows[0]?.n !== published) throw new Error(`B1: ${rows[0]?.n} deliveries succeeded of ${published} published`);
+  const delivered = await deliveredSince(p.pool, before, f.endpointIds);
+  if (delivered !== published) throw new Error(`B1: ${delivered} deliveries succeeded of ${published} published`);
   const r = {
     deliveries: recorded,
     seconds,

@@ -1,7 +1,7 @@
 import type { Core } from '../../src/core/index.js';
 import { monoMs, sleep, waitUntil } from '../lib/clock.js';
 import { cpuSample, cpuSplit, type CpuSplit } from '../lib/cpu.js';
-import { countDeliveries, deliveriesSince, lastDeliveryId, type DeliveryCount } from '../lib/exactlyOnce.js';
+import { countDeliveries, deliveredSince, deliveriesSince, lastDeliveryId, type DeliveryCount } from '../lib/exactlyOnce.js';
 import type { BenchCore, Fixture } from '../lib/fixture.js';
 import type { GatewayProcess } from '../lib/gatewayProcess.js';
 import { fmt, progress, ticker } from '../lib/progress.js';
@@ -104,13 +104,10 @@ export async function runThroughput(run: DeliveryRun, events: number, batch: num
       const c = await receiver.count();
       return c.perRoute.slice(0, run.healthy).reduce((a, b) => a + b, 0) >= expected;
     }, timeoutMs, `${fmt(expected)} healthy deliveries`, 10);
-    const recorded = await waitUntil(async () => {
-      const { rows } = await bench.db.pool.query<{ n: number }>(
-        `select count(*)::int as n from delivery where id > $1 and endpoint_id = any($2::uuid[]) and status = 'succeeded'`,
-        [before, healthyIds],
-      );
-      return (rows[0]?.n ?? 0) >= expected;
-    }, 15_000, 'every attempt recorded', 50).then(() => true, () => false);
+    const recorded = await waitUntil(async () => (await deliveredSince(bench.db.pool, before, healthyIds)) >= expected, 15_000, 'every attempt recorded', 50).then(
+      () => true,
+      () => false,
+    );
     const { rows: durations } = await bench.db.pool.query<{ avg: number; p50: number; p99: number }>(
       `select avg(duration_ms)::float8 as avg, percentile_cont(0.5) within group (order by duration_ms) as p50,
               percentile_cont(0.99) within group (order by duration_ms) as p99

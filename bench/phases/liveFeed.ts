@@ -141,6 +141,7 @@ function attempt(a: Account, device: number, outcome: 'success' | 'failed', even
   return {
     accountId: a.id,
     deliveryId: null,
+    eventId: null,
     endpointId: null,
     webhookName: 'Bench feed',
     deviceId: d.id,

@@ -43,7 +43,7 @@ const DAYS = 30;
  * over 30 days, 24 devices on 3 channels, 1% failed, 0.05% tests).
  */
 export async function seedLogHistory(bench: BenchCore, rows: number): Promise<LogHistory> {
-  const { core, db } = bench;
+  const { core } = bench;
   const { account } = await core.accounts.create({ name: 'Logs' });
   const { account: other } = await core.accounts.create({ name: 'Other' });
   const channels = ['whatsapp', 'telegram', 'waba'] as const;
@@ -60,7 +60,7 @@ export async function seedLogHistory(bench: BenchCore, rows: number): Promise<Lo
     );
   }
   const endpoints = Array.from({ length: ENDPOINTS }, () => randomUUID());
-  const generateSeconds = await generateAttemptHistory(db.pool, { rows, account: account.id, other: other.id, devices, endpoints, days: DAYS }, 'logs');
+  const generateSeconds = await generateAttemptHistory(bench.seed, { rows, account: account.id, other: other.id, devices, endpoints, days: DAYS }, 'logs');
   progress('logs', `${fmt(rows)} attempt rows generated and analyzed in ${generateSeconds.toFixed(1)} s`);
   return { accountId: account.id, devices, endpoints, rows, generateSeconds };
 }

@@ -1,6 +1,6 @@
 import { monoMs, sleep, waitUntil } from '../lib/clock.js';
 import { cpuSample, cpuSplit, describeLoad, processTreeCpuSeconds, sampleLoad, type CpuSplit, type MachineLoad } from '../lib/cpu.js';
-import { countDeliveries, deliveriesSince, lastDeliveryId, type DeliveryCount } from '../lib/exactlyOnce.js';
+import { countDeliveries, deliveredSince, deliveriesSince, lastDeliveryId, type DeliveryCount } from '../lib/exactlyOnce.js';
 import { openBenchCore, type BenchCore } from '../lib/fixture.js';
 import type { GatewayProcess } from '../lib/gatewayProcess.js';
 import type { BenchPostgres } from '../lib/postgres.js';
@@ -107,6 +107,8 @@ export async function runScalingPoint(run: ScalingRun): Promise<ScalingResult> {
       }),
     );
     await waitUntil(async () => (await receiver.count()).total >= expected, 120_000 + expected * 2, `${fmt(expected)} deliveries (${label})`, 10);
+    // Done means every attempt committed, as in the throughput run.
+    await waitUntil(async () => (await deliveredSince(bench.db.pool, before, fixture.endpointIds)) >= expected, 30_000, `every attempt recorded (${label})`, 20);
     const probes1 = await Promise.all(gateways.map((g) => g.sample()));
     const cpu = cpuSplit(cpu0, cpuSample({ gateway: probes1.reduce((a, p) => a + p.cpuSeconds, 0), receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid }));
     stop();
@@ -220,12 +222,12 @@ export async function runScaling(deps: ScalingDeps): Promise<ScalingResult[]> {
       const bench = await openBenchCore(url);
       let gateways: GatewayProcess[] = [];
       try {
-        const fixture = await seedScaleFixture(bench.db.pool, receiver.urls.slice(0, point.endpoints), `Scale ${label}`, Math.min(s.scaleFanOut, point.endpoints));
+        const fixture = await seedScaleFixture(bench.seed, receiver.urls.slice(0, point.endpoints), `Scale ${label}`, Math.min(s.scaleFanOut, point.endpoints));
         if (point.backlog) {
           progress('scaling', `writing ${fmt(point.backlog)} deliveries due tomorrow`);
-          await seedBacklog(bench.db.pool, fixture, point.backlog);
+          await seedBacklog(bench.seed, fixture, point.backlog);
         }
-        await bench.db.pool.query('analyze');
+        await bench.seed.query('analyze');
         gateways = await deps.startGateways(url, point.workers, `scale-${i}`);
         const deliveries = Math.max(s.scaleDeliveries, point.endpoints);
         results.push(

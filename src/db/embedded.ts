@@ -23,6 +23,8 @@ export interface EmbeddedOptions {
   port?: number;
   /** Trades durability for speed (tests, benchmarks): fsync and synchronous commit off. */
   ephemeral?: boolean;
+  /** More server settings (`name=value`), e.g. the bench's profiling extensions. */
+  settings?: string[];
   onLog?: (line: string) => void;
 }
 
@@ -75,6 +77,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     '-c', 'unix_socket_directories=',
     '-c', 'max_connections=300',
     ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ...(opts.settings ?? []).flatMap((s) => ['-c', s]),
   ];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -3,13 +3,19 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Config } from '../config.js';
-import type { GatewayEvents } from '../core/observe.js';
+import type { GatewayEventMap, GatewayEvents } from '../core/observe.js';
 import type { AttemptInsert } from '../db/sql/recordAttempts.js';
 import { currentRequestId } from './requestContext.js';
 
 export interface Tracing {
   /** Sends what is buffered and stops exporting. */
   close(): Promise<void>;
+}
+
+/** A claim whose span is made with its first recorded POST. */
+interface PendingClaim {
+  claimed: GatewayEventMap['dispatch:claimed'];
+  span: SpanContext | null;
 }
 
 /** Span contexts kept to connect the steps of one delivery inside this process. */
@@ -33,7 +39,27 @@ export function startTracing(deps: { events: GatewayEvents; settings: Config['tr
   });
   const tracer = provider.getTracer('kirisan-gateway');
   const published = new Remembered<SpanContext>();
-  const claims = new Remembered<{ span: SpanContext; eventId: string }>();
+  const claims = new Remembered<{ pending: PendingClaim; eventId: string }>();
+
+  /** The claim's span, made once (placed at the claim's own time), linked to the publishes this process heard of. */
+  function claimSpan(p: PendingClaim): SpanContext {
+    if (p.span) return p.span;
+    const { workerId, deliveries, limit, startedAt, durationMs } = p.claimed;
+    const links: Link[] = [];
+    for (const d of deliveries) {
+      const sc = published.get(d.eventId);
+      if (sc && !links.some((l) => l.context.spanId === sc.spanId)) links.push({ context: sc });
+    }
+    const span = tracer.startSpan('claim', {
+      kind: SpanKind.CONSUMER,
+      startTime: new Date(startedAt),
+      links,
+      attributes: { 'webhook.ids': deliveries.map((d) => webhookId(d.deliveryId)), 'kirisan.worker': workerId, 'kirisan.claim.limit': limit, 'kirisan.claim.size': deliveries.length },
+    });
+    span.end(new Date(startedAt + durationMs));
+    p.span = span.spanContext();
+    return p.span;
+  }
 
   const offs = [
     deps.events.on('dispatch:published', ({ events, startedAt, durationMs }) => {
@@ -50,26 +76,18 @@ export function startTracing(deps: { events: GatewayEvents; settings: Config['tr
       span.end(new Date(startedAt + durationMs));
       for (const e of events) published.set(e.eventId, span.spanContext());
     }),
-    deps.events.on('dispatch:claimed', ({ workerId, deliveries, limit, startedAt, durationMs }) => {
-      if (!deliveries.length) return; // an empty poll is not worth a span
-      const links: Link[] = [];
-      for (const d of deliveries) {
-        const sc = published.get(d.eventId);
-        if (sc && !links.some((l) => l.context.spanId === sc.spanId)) links.push({ context: sc });
-      }
-      const span = tracer.startSpan('claim', {
-        kind: SpanKind.CONSUMER,
-        startTime: new Date(startedAt),
-        links,
-        attributes: { 'webhook.ids': deliveries.map((d) => webhookId(d.deliveryId)), 'kirisan.worker': workerId, 'kirisan.claim.limit': limit, 'kirisan.claim.size': deliveries.length },
-      });
-      span.end(new Date(startedAt + durationMs));
-      for (const d of deliveries) claims.set(d.deliveryId, { span: span.spanContext(), eventId: d.eventId });
+    deps.events.on('dispatch:claimed', (claimed) => {
+      if (!claimed.deliveries.length) return; // an empty poll is not worth a span
+      // The span is made when its first POST is recorded: a claim can take deliveries
+      // committed a moment before it returns, and this process may hear back from the
+      // publish that queued them only after the claim (the link to the publish needs both).
+      const pending: PendingClaim = { claimed, span: null };
+      for (const d of claimed.deliveries) claims.set(d.deliveryId, { pending, eventId: d.eventId });
     }),
     deps.events.on('dispatch:attempts', ({ attempts, startedAt, durationMs }) => {
       const links: Link[] = attempts.map((a) => {
         const claim = a.deliveryId ? claims.take(a.deliveryId) : undefined;
-        return { context: post(tracer, a, claim) };
+        return { context: post(tracer, a, claim ? { span: claimSpan(claim.pending), eventId: claim.eventId } : undefined) };
       });
       const span = tracer.startSpan('record', {
         kind: SpanKind.INTERNAL,

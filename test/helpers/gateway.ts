@@ -100,3 +100,19 @@ export async function saveActive(core: Core, accountId: string, input: Parameter
   if (!result.success) throw new Error(`activation test failed: ${result.errorText ?? result.httpStatus}`);
   return saved;
 }
+
+/**
+ * What became of an endpoint's live deliveries: waiting (or retrying), failed for good, and
+ * delivered. A delivered delivery leaves the queue; its successful attempt is its record.
+ */
+export async function deliveryStates(db: Database, endpointId: string): Promise<{ pending: number; failed: number; delivered: number }> {
+  const { rows } = await db.pool.query<{ pending: number; failed: number; delivered: number }>(
+    `select (select count(*)::int from delivery where endpoint_id = $1 and status = 'pending') as pending,
+            (select count(*)::int from delivery where endpoint_id = $1 and status = 'failed') as failed,
+            (select count(distinct a.delivery_id)::int from attempt a
+              where a.endpoint_id = $1 and not a.test and a.outcome = 'success'
+                and not exists (select 1 from delivery d where d.id = a.delivery_id)) as delivered`,
+    [endpointId],
+  );
+  return rows[0]!;
+}

@@ -1,14 +1,14 @@
 /**
- * A circuit breaker per endpoint, for one worker. It only decides; the worker acts (parks
- * the endpoint's deliveries in the database, probes, resumes). Without it, an endpoint that
- * is down takes as much of the machine as a healthy one: every delivery is attempted,
- * fails, and is retried, and on a busy gateway that CPU is taken from the healthy endpoints.
+ * A circuit breaker per endpoint, for one worker. It only decides; the worker acts (pauses
+ * the endpoint in the database, probes, resumes). Without it, an endpoint that is down takes
+ * as much of the machine as a healthy one: every delivery is attempted, fails, and is
+ * retried, and on a busy gateway that CPU is taken from the healthy endpoints.
  *
  * Closed → (`threshold` failures in a row) → open: the endpoint is paused in the database
- * and its waiting deliveries are parked (pauseEndpoints.ts), so no worker sends them and
- * they stay out of the front of the queue. After a pause (1 s, doubling up to 60 s) this
- * worker sends one of them as a probe: success closes the breaker and resumes the endpoint
- * (resumeEndpoints.ts); failure opens it again for twice as long. Failures of attempts that
+ * (its lane, pauseEndpoints.ts), so no worker sends or even reads its waiting deliveries.
+ * After a pause (1 s, doubling up to 60 s) this worker sends one of them as a probe: success
+ * closes the breaker and resumes the endpoint (resumeEndpoints.ts); failure opens it again
+ * for twice as long. Failures of attempts that
  * were in flight when it opened do not count. If this worker dies, the park simply ends
  * (after at most `parkMs`) and any worker sends them again.
  */
@@ -20,9 +20,9 @@ export interface BreakerPolicy {
   /** Longest pause before a probe, ms. @default 60_000 */
   maxPauseMs: number;
   /**
-   * How long waiting deliveries are parked for, ms: probes go out meanwhile, and parking
-   * again rewrites every waiting delivery of the endpoint, so it should be rare. Also the
-   * longest an endpoint stays paused if the worker that paused it dies. @default 600_000
+   * How long the endpoint is paused in the database for, ms: probes go out meanwhile, and the
+   * pause is written again only when it runs out. Also the longest an endpoint stays paused
+   * if the worker that paused it dies. @default 600_000
    */
   parkMs: number;
 }
@@ -31,9 +31,9 @@ export const DEFAULT_BREAKER: BreakerPolicy = { threshold: 5, basePauseMs: 1_000
 
 /** What the worker should do after an attempt. */
 export type BreakerDecision =
-  /** Pause the endpoint and park its waiting deliveries for `ms`. */
+  /** Pause the endpoint (park its waiting deliveries) for `ms`. */
   | { kind: 'park'; ms: number }
-  /** The endpoint answers again: unpause it and make its parked deliveries due now. */
+  /** The endpoint answers again: unpause it; its waiting deliveries are due as before. */
   | { kind: 'resume' };
 
 interface State {
@@ -116,8 +116,8 @@ export class EndpointBreakers {
     st.probe = null;
     st.pauseMs = st.pauseMs === 0 ? this.policy.basePauseMs : Math.min(this.policy.maxPauseMs, st.pauseMs * 2);
     st.openUntil = now + st.pauseMs;
-    // Park for long enough to cover many probes, so that a long outage rewrites its waiting
-    // deliveries every `parkMs`, not at every probe.
+    // Park for long enough to cover many probes, so that a long outage writes its pause
+    // every `parkMs`, not at every probe.
     if (st.parkedUntil >= st.openUntil + this.probeWindowMs) return null;
     const ms = Math.max(this.policy.parkMs, st.pauseMs + this.probeWindowMs);
     st.parkedUntil = now + ms;

@@ -72,10 +72,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     pump();
   };
   const unlisten = [
-    deps.listener.on(DELIVERY_CHANNEL, (_channel, payload) => {
-      if (payload) slots.hint(payload.split(','), performance.now());
-      announce();
-    }),
+    deps.listener.on(DELIVERY_CHANNEL, announce),
     // An endpoint that becomes Active again may have deliveries waiting for it.
     deps.listener.on(ENDPOINT_CHANNEL, announce),
     // Announcements made while the listener was away are lost: look for work at once.
@@ -110,7 +107,6 @@ export function startWorker(deps: WorkerDeps): Worker {
       perEndpoint: offer.others,
       busyEndpoints: offer.ids,
       busyFree: offer.free,
-      knownEndpoints: slots.known(offer),
       probeEndpoints: probes,
     })
       .then(
@@ -122,7 +118,7 @@ export function startWorker(deps: WorkerDeps): Worker {
             startedAt,
             durationMs: performance.now() - t0,
           });
-          const cutBySlots = slots.settle(offer, rows, performance.now());
+          const cutBySlots = slots.settle(offer, rows);
           for (const endpointId of probes) {
             const probe = rows.find((row) => row.endpointId === endpointId);
             if (probe) breakers.probing(endpointId, probe.id);
@@ -244,6 +240,7 @@ function toAttempt(row: ClaimedDelivery, eventName: string, r: PostResult): Resu
     {
       accountId: row.accountId,
       deliveryId: row.id,
+      eventId: row.eventId,
       endpointId: row.endpointId,
       webhookName: row.endpointName,
       deviceId: row.deviceId,

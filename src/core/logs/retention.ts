@@ -1,17 +1,36 @@
 import type pg from 'pg';
-import { pruneAttempts, pruneDeliveries } from '../../db/sql/attempts.js';
+import { dropAttemptPartitions, ensureAttemptPartitions } from '../../db/sql/attemptPartitions.js';
+import { pruneDeliveries } from '../../db/sql/pruneDeliveries.js';
 import { coerceError } from '../errors.js';
 
+const DAY_MS = 86_400_000;
+/** Days of attempt partitions made ahead, so that a write never waits for one. */
+const DAYS_AHEAD = 3;
+
 /**
- * Prunes attempts (and finished events with their deliveries) older than the retention
- * period, now and then every `everyMs`. Several processes may run it; deletes are idempotent.
+ * Keeps the attempt log's daily partitions made ahead, and prunes what is older than the
+ * retention period, now and then every `everyMs`: attempts go a whole UTC day at a time
+ * (dropping its partition, whatever its size), once that day ended more than `days` days
+ * ago; finished deliveries and unused events row by row, in chunks. So an attempt is kept
+ * at least `days` days and at most one more. Several processes may run it; every step is
+ * idempotent.
  */
-export function startRetention(p: { pool: pg.Pool; days: number; everyMs?: number; onError?: (e: Error) => void; onPruned?: (n: number) => void }): { stop(): void; runOnce(): Promise<number> } {
+export function startRetention(p: {
+  pool: pg.Pool;
+  days: number;
+  everyMs?: number;
+  now?: () => Date;
+  onError?: (e: Error) => void;
+  onPruned?: (n: number) => void;
+}): { stop(): void; runOnce(): Promise<number> } {
+  const now = p.now ?? (() => new Date());
   const runOnce = async () => {
-    const before = new Date(Date.now() - p.days * 86_400_000);
-    const n = await pruneAttempts(p.pool, before);
+    const t = now().getTime();
+    await ensureAttemptPartitions(p.pool, new Date(t - DAY_MS), new Date(t + DAYS_AHEAD * DAY_MS));
+    const before = new Date(t - p.days * DAY_MS);
+    const { attempts } = await dropAttemptPartitions(p.pool, before);
     await pruneDeliveries(p.pool, before);
-    return n;
+    return attempts;
   };
   const tick = () => runOnce().then((n) => p.onPruned?.(n), (e: unknown) => p.onError?.(coerceError(e)));
   const first = setTimeout(tick, 5_000);

@@ -47,6 +47,7 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
     {
       accountId,
       deliveryId: null,
+      eventId: null,
       endpointId: endpoint.id,
       webhookName: endpoint.name,
       deviceId: device.id,

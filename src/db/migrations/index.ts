@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000_init } from './Migration20261123000000_init.js';
 import { Migration20261123100000_bot } from './Migration20261123100000_bot.js';
 import { Migration20261123200000_perf } from './Migration20261123200000_perf.js';
+import { Migration20261201000000_queue } from './Migration20261201000000_queue.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -11,4 +12,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
   { name: 'Migration20261123100000_bot', class: Migration20261123100000_bot },
   { name: 'Migration20261123200000_perf', class: Migration20261123200000_perf },
+  { name: 'Migration20261201000000_queue', class: Migration20261201000000_queue },
 ];

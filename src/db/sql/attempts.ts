@@ -116,26 +116,3 @@ export async function newestAttemptId(pool: pg.Pool): Promise<string> {
   const { rows } = await pool.query<{ id: string | null }>('select max(id) as id from attempt');
   return rows[0]?.id ?? '0';
 }
-
-/** Deletes attempts started before `before`, a chunk at a time so that no lock is held long. */
-export async function pruneAttempts(pool: pg.Pool, before: Date, chunk = 10_000): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const { rowCount } = await pool.query(
-      `delete from attempt where id in (select id from attempt where started_at < $1 limit $2)`,
-      [before, chunk],
-    );
-    total += rowCount ?? 0;
-    if ((rowCount ?? 0) < chunk) return total;
-  }
-}
-
-/** Deletes finished deliveries and events older than `before` (pending ones stay). */
-export async function pruneDeliveries(pool: pg.Pool, before: Date): Promise<number> {
-  const { rowCount } = await pool.query(
-    `delete from event e where e.created_at < $1
-        and not exists (select 1 from delivery d where d.event_id = e.id and d.status = 'pending')`,
-    [before],
-  );
-  return rowCount ?? 0;
-}

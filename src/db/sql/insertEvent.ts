@@ -13,19 +13,21 @@ export interface EventInsert {
   route: boolean;
 }
 
-/** Most endpoint ids a wake-up names (36 characters each, under NOTIFY's 8000 bytes). */
-const HINT_MAX = 150;
-
 /**
  * Stores events and one delivery per routed endpoint, all in one statement (so in one
- * transaction), and wakes the workers on commit when anything was queued. The wake-up
- * names the endpoints that got deliveries (up to HINT_MAX; none when there are more), so a
- * worker looks at them even when older deliveries it cannot take fill the front of the
- * queue. Routing beyond
- * the device (handler, channel) is decided by the caller; this matches endpoints that are
- * active, linked to the device and subscribed to one of `eventNames`. A delivery for an
- * endpoint that is paused (circuit breaker, see pauseEndpoints.ts) is due when the pause
- * ends, so that it never sits at the front of the queue in the way of others.
+ * transaction), marks the endpoints' lanes due, and wakes the workers on commit when anything
+ * was queued. Routing beyond the device (handler, channel) is decided by the caller; this
+ * matches endpoints that are active, linked to the device and subscribed to one of
+ * `eventNames`. A delivery is due now; a paused endpoint's lane holds it (claimDeliveries.ts).
+ *
+ * The lane: a claim parks a lane that ran dry (next_at in the future) only under a lock that
+ * conflicts with the KEY SHARE taken here, and then reads the deliveries with a snapshot
+ * taken after that lock. So a publish either holds its lane's KEY SHARE while a claim looks
+ * (the claim keeps the lane due), or committed before (the claim sees its deliveries), or
+ * comes after the park (its KEY SHARE waits for the claim and returns the parked lane, which
+ * it marks due). A lane already due is only read: publishing to a busy endpoint writes
+ * nothing but its rows. Lanes are locked in endpoint order, so concurrent writers of several
+ * lanes cannot deadlock.
  *
  * Event ids are made here rather than by the database so that each input row can be
  * matched with its deliveries without relying on the order of RETURNING. Prepared (named):
@@ -35,7 +37,7 @@ export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventIns
   if (!events.length) return [];
   const ids = events.map(() => randomUUID());
   const { rows } = await db.query<{ event_id: string; deliveries: number }>({
-    name: 'insert_events_v3',
+    name: 'insert_events_v4',
     text: `with i as (
        select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bool[])
          with ordinality as i(id, account_id, device_id, type, payload, names, route, n)
@@ -44,22 +46,34 @@ export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventIns
        select id, account_id, device_id, type, payload::json from i order by n
        returning id
      ), dl as (
-       insert into delivery (event_id, endpoint_id, account_id, run_at)
-       select i.id, ep.id, i.account_id, greatest(now(), ep.paused_until)
+       insert into delivery (event_id, endpoint_id, account_id)
+       select i.id, ep.id, i.account_id
          from i
          join endpoint_device ed on ed.device_id = i.device_id
          join endpoint ep on ep.id = ed.endpoint_id
         where i.route and ep.account_id = i.account_id and ep.status = 'active' and ep.events && string_to_array(i.names, ',')
         order by i.n
        returning event_id, endpoint_id
+     ), lane as (
+       select q.endpoint_id, q.next_at from endpoint_queue q
+        where q.endpoint_id in (select endpoint_id from dl)
+        order by q.endpoint_id
+          for key share
+     ), idle as (
+       select q.endpoint_id from endpoint_queue q join lane l on l.endpoint_id = q.endpoint_id
+        where l.next_at > now()
+        order by q.endpoint_id
+          for no key update of q
+     ), woken as (
+       update endpoint_queue q set next_at = now() where q.endpoint_id in (select endpoint_id from idle)
+       returning 1
      ), counted as (
        select event_id, count(*)::int as n from dl group by event_id
-     ), hint as (
-       select count(distinct endpoint_id) as n, string_agg(distinct endpoint_id::text, ',') as ids from dl
      ), wake as (
-       select pg_notify('${DELIVERY_CHANNEL}', case when hint.n <= ${HINT_MAX} then hint.ids else '' end) from hint where hint.n > 0
+       select pg_notify('${DELIVERY_CHANNEL}', '') where exists (select 1 from dl)
      )
-     select i.id as event_id, coalesce(c.n, 0) as deliveries, (select count(*) from wake) as woke, (select count(*) from ev) as stored
+     select i.id as event_id, coalesce(c.n, 0) as deliveries, (select count(*) from wake) as woke,
+            (select count(*) from ev) as stored, (select count(*) from woken) as lanes
        from i left join counted c on c.event_id = i.id
       order by i.n`,
     values: [

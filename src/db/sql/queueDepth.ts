@@ -20,13 +20,13 @@ export interface QueueDepth {
  */
 export async function queueDepth(pool: pg.Pool): Promise<QueueDepth> {
   const { rows } = await pool.query<{ due: number; leased: number; retrying: number; parked: number; oldest_due_age: number | null }>({
-    name: 'queue_depth_v1',
+    name: 'queue_depth_v2',
     text: `with p as (
        select d.run_at, d.attempts,
               d.leased_by is not null and d.run_at > now() as leased,
-              ep.status <> 'active' or coalesce(ep.paused_until > now(), false) as held
+              not q.active or coalesce(q.paused_until > now(), false) as held
          from delivery d
-         join endpoint ep on ep.id = d.endpoint_id
+         join endpoint_queue q on q.endpoint_id = d.endpoint_id
         where d.status = 'pending'
      )
      select count(*) filter (where not leased and not held and run_at <= now())::int as due,

@@ -1,9 +1,12 @@
 import type pg from 'pg';
+import { ensureAttemptPartitions, isMissingPartition } from './attemptPartitions.js';
 import { ATTEMPT_CHANNEL } from './channels.js';
 
 export interface AttemptInsert {
   accountId: string;
   deliveryId: string | null;
+  /** The delivery's event (a delivered delivery can be sent again from its attempt); null for tests. */
+  eventId: string | null;
   endpointId: string | null;
   webhookName: string;
   deviceId: string | null;
@@ -39,9 +42,13 @@ export interface DeliveryOutcome {
 const IDS_PER_NOTIFY = 100;
 
 /**
- * Records many POST results in one statement: finishes or reschedules their deliveries
- * (only while the lease is still this worker's), appends the attempt rows, and announces
- * the new attempts to every gateway process (NOTIFY, on commit).
+ * Records many POST results in one statement: deletes the deliveries delivered (their attempt
+ * is their history), reschedules or fails the others and makes their lanes due for the retry
+ * (queue_due), only while the lease is still this worker's; appends the attempt rows; and
+ * announces the new attempts to every gateway process (NOTIFY, on commit).
+ *
+ * The rows travel as two JSON parameters (json_to_recordset reads the objects as they are):
+ * encoding 24 array parameters cost the worker more than the statement cost the database.
  */
 export async function recordAttempts(
   pool: pg.Pool,
@@ -49,58 +56,56 @@ export async function recordAttempts(
   attempts: AttemptInsert[],
   outcomes: DeliveryOutcome[],
 ): Promise<{ attemptIds: string[]; deliveriesUpdated: number }> {
-  const col = <K extends keyof AttemptInsert>(k: K) => attempts.map((a) => a[k]);
-  const { rows } = await pool.query<{ updated: number; ids: string[] | null }>({
+  const statement = {
     // Prepared: parsing and planning this statement costs as much as running it for a small batch.
-    name: 'record_attempts',
-    text: `with upd as (
-       update delivery d
-          set status = u.status, run_at = coalesce(now() + u.delay_ms * interval '1 millisecond', d.run_at), leased_by = null,
-              last_http_code = u.http_code, last_error_code = u.error_code, updated_at = now()
-         from unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::int[], $6::text[])
-              as u(id, attempt, status, delay_ms, http_code, error_code)
-        where d.id = u.id and d.leased_by = $7 and d.attempts = u.attempt
+    name: 'record_attempts_v3',
+    text: `with o as (
+       select * from json_to_recordset($1::json)
+         as o(id bigint, attempt int, status text, "delayMs" int, "httpCode" int, "errorCode" text)
+     ), done as (
+       delete from delivery d using o
+        where o.status = 'succeeded' and d.id = o.id and d.leased_by = $2 and d.attempts = o.attempt
        returning d.id
+     ), kept as (
+       update delivery d
+          set status = o.status, run_at = coalesce(now() + o."delayMs" * interval '1 millisecond', d.run_at), leased_by = null,
+              last_http_code = o."httpCode", last_error_code = o."errorCode", updated_at = now()
+         from o
+        where o.status <> 'succeeded' and d.id = o.id and d.leased_by = $2 and d.attempts = o.attempt
+       returning d.id, d.endpoint_id, d.status, d.run_at
+     ), due as (
+       select queue_due(array_agg(k.endpoint_id), array_agg(k.run_at)) as lanes from kept k where k.status = 'pending'
      ), ins as (
-       insert into attempt (account_id, delivery_id, endpoint_id, webhook_name, device_id, channel, event_name, url, test,
+       insert into attempt (account_id, delivery_id, event_id, endpoint_id, webhook_name, device_id, channel, event_name, url, test,
                             started_at, duration_ms, http_code, outcome, error_code, error_text, response_body, attempt_number)
-       select * from unnest($8::uuid[], $9::bigint[], $10::uuid[], $11::text[], $12::uuid[], $13::text[], $14::text[], $15::text[],
-                            $16::bool[], $17::timestamptz[], $18::int[], $19::int[], $20::text[], $21::text[], $22::text[], $23::text[], $24::int[])
+       select "accountId", "deliveryId", "eventId", "endpointId", "webhookName", "deviceId", channel, "eventName", url, test,
+              "startedAt", "durationMs", "httpCode", outcome, "errorCode", "errorText", "responseBody", "attemptNumber"
+         from json_to_recordset($3::json)
+           as a("accountId" uuid, "deliveryId" bigint, "eventId" uuid, "endpointId" uuid, "webhookName" text, "deviceId" uuid,
+                channel text, "eventName" text, url text, test bool, "startedAt" timestamptz, "durationMs" int, "httpCode" int,
+                outcome text, "errorCode" text, "errorText" text, "responseBody" text, "attemptNumber" int)
        returning id, account_id
      ), note as (
        select pg_notify('${ATTEMPT_CHANNEL}', string_agg(account_id || ':' || id, ','))
          from (select account_id, id, row_number() over () as rn from ins) x
         group by (rn - 1) / ${IDS_PER_NOTIFY}
      )
-     select (select count(*) from upd)::int as updated,
+     select (select count(*) from done)::int + (select count(*) from kept)::int as updated,
             (select array_agg(id order by id) from ins) as ids,
-            (select count(*) from note) as notes`,
-    values: [
-      outcomes.map((o) => o.id),
-      outcomes.map((o) => o.attempt),
-      outcomes.map((o) => o.status),
-      outcomes.map((o) => (o.delayMs === null ? null : Math.round(o.delayMs))),
-      outcomes.map((o) => o.httpCode),
-      outcomes.map((o) => o.errorCode),
-      workerId,
-      col('accountId'),
-      col('deliveryId'),
-      col('endpointId'),
-      col('webhookName'),
-      col('deviceId'),
-      col('channel'),
-      col('eventName'),
-      col('url'),
-      col('test'),
-      col('startedAt'),
-      col('durationMs'),
-      col('httpCode'),
-      col('outcome'),
-      col('errorCode'),
-      col('errorText'),
-      col('responseBody'),
-      col('attemptNumber'),
-    ],
+            (select count(*) from note) as notes, (select lanes from due) as lanes`,
+    values: [JSON.stringify(outcomes.map(roundDelay)), workerId, JSON.stringify(attempts)],
+  };
+  type Row = { updated: number; ids: string[] | null };
+  const { rows } = await pool.query<Row>(statement).catch(async (e: unknown) => {
+    // Partitions are made days ahead (retention.ts); a clock far off, or a database restored
+    // from long ago, may still name a day that has none: make it, and write again.
+    if (!isMissingPartition(e) || !attempts.length) throw e;
+    const times = attempts.map((a) => a.startedAt.getTime());
+    await ensureAttemptPartitions(pool, new Date(Math.min(...times)), new Date(Math.max(...times) + 1));
+    return pool.query<Row>(statement);
   });
   return { attemptIds: rows[0]?.ids ?? [], deliveriesUpdated: rows[0]?.updated ?? 0 };
 }
+
+/** json_to_recordset reads an int column from a whole number only. */
+const roundDelay = (o: DeliveryOutcome): DeliveryOutcome => (o.delayMs === null || Number.isInteger(o.delayMs) ? o : { ...o, delayMs: Math.round(o.delayMs) });

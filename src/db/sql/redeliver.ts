@@ -2,8 +2,10 @@ import type pg from 'pg';
 import { DELIVERY_CHANNEL } from './channels.js';
 
 /**
- * Makes one delivery due now, whatever its status, unless a worker holds it. Returns the
- * row's state: null when it is not the account's.
+ * Makes one delivery due now, whatever its status, unless a worker holds it. A delivered
+ * delivery has no row any more (recordAttempts deletes it): it is made again, same id (so the
+ * same webhook-id), from its newest attempt, as long as its event and endpoint are kept.
+ * Returns the row's state: null when it is not the account's, or its event is gone.
  */
 export async function redeliverOne(
   pool: pg.Pool,
@@ -12,14 +14,30 @@ export async function redeliverOne(
 ): Promise<{ queued: boolean; inFlight: boolean } | null> {
   const { rows } = await pool.query<{ queued: boolean; in_flight: boolean }>(
     `with target as (
-       select id, (status = 'pending' and leased_by is not null and run_at > now()) as in_flight
+       select id, endpoint_id, (status = 'pending' and leased_by is not null and run_at > now()) as in_flight
          from delivery where id = $2 and account_id = $1
      ), upd as (
        update delivery d set status = 'pending', run_at = now(), leased_by = null, updated_at = now()
          from target t where d.id = t.id and not t.in_flight
-       returning d.id
-     ), wake as (select pg_notify('${DELIVERY_CHANNEL}', '') from upd)
-     select exists(select 1 from upd) as queued, t.in_flight, (select count(*) from wake) from target t`,
+       returning d.id, d.endpoint_id
+     ), delivered as (
+       select a.delivery_id as id, a.event_id, a.endpoint_id, a.attempt_number
+         from attempt a join event ev on ev.id = a.event_id join endpoint ep on ep.id = a.endpoint_id
+        where a.delivery_id = $2 and a.account_id = $1 and not exists (select 1 from target)
+        order by a.started_at desc
+        limit 1
+     ), made as (
+       insert into delivery (id, event_id, endpoint_id, account_id, attempts)
+       overriding system value
+       select d.id, d.event_id, d.endpoint_id, $1, d.attempt_number from delivered d
+       on conflict (id) do nothing
+       returning id, endpoint_id
+     ), due as (
+       select queue_due(array_agg(x.endpoint_id), array_agg(now())) as lanes from (select endpoint_id from upd union all select endpoint_id from made) x
+     ), wake as (select pg_notify('${DELIVERY_CHANNEL}', '') from (select 1 from upd union all select 1 from made) x limit 1)
+     select exists(select 1 from upd) or exists(select 1 from made) as queued, coalesce((select in_flight from target), false) as in_flight,
+            (select count(*) from wake), (select lanes from due)
+      where exists (select 1 from target) or exists (select 1 from delivered)`,
     [accountId, deliveryId],
   );
   const r = rows[0];
@@ -34,11 +52,13 @@ export async function redeliverFailed(
   const { rows } = await pool.query<{ n: number; owned: boolean }>(
     `with owned as (select 1 from endpoint where id = $2 and account_id = $1), upd as (
        update delivery set status = 'pending', run_at = now(), leased_by = null, updated_at = now()
-        where account_id = $1 and endpoint_id = $2 and status = 'failed' and created_at >= $3 and created_at < $4
+        where endpoint_id = $2 and status = 'failed' and created_at >= $3 and created_at < $4 and account_id = $1
           and exists (select 1 from owned)
        returning id
+     ), due as (
+       select queue_due(array[$2::uuid], array[now()]) as lanes from (select 1 from upd limit 1) x
      ), wake as (select pg_notify('${DELIVERY_CHANNEL}', '') from (select 1 from upd limit 1) x)
-     select (select count(*) from upd)::int as n, exists (select 1 from owned) as owned, (select count(*) from wake)`,
+     select (select count(*) from upd)::int as n, exists (select 1 from owned) as owned, (select count(*) from wake), (select lanes from due)`,
     [p.accountId, p.endpointId, p.since, p.until],
   );
   return rows[0]?.owned ? rows[0].n : null;
