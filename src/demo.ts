@@ -1,3 +1,4 @@
+import { catalogue } from './core/catalogue/index.js';
 import type { Core } from './core/index.js';
 import { LOCKS, withAdvisoryLock } from './db/advisoryLock.js';
 import type { Database } from './db/database.js';
@@ -20,8 +21,8 @@ export async function seedDemo(core: Core, db: Database): Promise<{ accountId: s
 async function seedOnce(core: Core): Promise<{ accountId: string; apiKey: string } | null> {
   if ((await core.accounts.count()) > 0) return null;
   const { account, apiKey } = await core.accounts.create({ name: 'Demo account' });
-  await core.devices.register(account.id, { channel: 'whatsapp', name: 'Support line', identifier: '6281234567890', inboundHandler: 'webhook' });
-  await core.devices.register(account.id, { channel: 'telegram', name: 'Helpdesk bot', identifier: 'kirisan_helpdesk_bot', inboundHandler: 'webhook' });
-  await core.devices.register(account.id, { channel: 'waba', name: 'Sales (WABA)', identifier: '6281298765432', inboundHandler: 'autoreply' });
+  for (const channel of catalogue.channels) {
+    await core.devices.register(account.id, { channel: channel.id, ...channel.sample.device, inboundHandler: 'webhook' });
+  }
   return { accountId: account.id, apiKey };
 }

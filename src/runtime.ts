@@ -6,6 +6,7 @@ import { startAlertService } from './core/alerts/service.js';
 import { startQueueRepair } from './core/dispatch/queueRepair.js';
 import { createSender } from './core/dispatch/sender.js';
 import { startWorker, type Worker } from './core/dispatch/worker.js';
+import { catalogue } from './core/catalogue/index.js';
 import { createCore, type Core } from './core/index.js';
 import { createAttemptFeed, type AttemptFeed } from './core/logs/feed.js';
 import { startRetention } from './core/logs/retention.js';
@@ -81,6 +82,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
 
   let stopNow = () => undefined as void;
   try {
+    // What the API schema, the bot and the workers are built from stays as it is from here on.
+    catalogue.seal();
     let url = config.databaseUrl;
     if (!url) {
       const dir = path.join(config.dataDir, 'postgres');
@@ -187,7 +190,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
 
     let http: HttpServer | null = null;
     if (roles.size) {
-      if (roles.has('api')) graphql = await createGraphQLServer({ schema: await buildGatewaySchema(), core, feeds, config, log, chatLink: (code) => telegram?.deepLink(code) ?? null });
+      if (roles.has('api')) graphql = await createGraphQLServer({ schema: buildGatewaySchema(), core, feeds, config, log, chatLink: (code) => telegram?.deepLink(code) ?? null });
       const servesMetrics = config.metrics.port === undefined;
       http = await startHttpServer({ config, db, roles: [...roles], graphql, metrics: servesMetrics ? metrics : null, log });
       if (servesMetrics) metricsUrl = `${http.url}${METRICS_PATH}`;

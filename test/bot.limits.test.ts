@@ -16,7 +16,8 @@ import type { AttemptView } from '../src/core/logs/attempts.js';
 import type { DeviceView } from '../src/core/registry/devices.js';
 import type { WebhookRow } from '../src/core/registry/webhookList.js';
 import type { EndpointView } from '../src/core/registry/webhooks.js';
-import { SUBSCRIBABLE_EVENTS, type Channel } from '../src/core/terms.js';
+import type { Channel } from '../src/core/terms.js';
+import { catalogue } from '../src/core/catalogue/index.js';
 import { checkTelegramHtml, LIMITS } from './helpers/telegramLimits.js';
 import { plain } from './helpers/telegramServer.js';
 
@@ -52,7 +53,7 @@ const endpoint = (channel: Channel, devices: DeviceView[]): EndpointView => ({
   name: LONG_NAME,
   url: LONG_URL,
   secretHint: '••••1234',
-  events: [...SUBSCRIBABLE_EVENTS],
+  events: catalogue.subscribableNames(),
   status: 'pending_test',
   devices,
   createdAt: new Date(),
@@ -122,10 +123,10 @@ describe('every screen fits Telegram at the product maxima', () => {
   });
 
   it('the /add form with 500 devices selected, all events, a long name and URL', () => {
-    const d = { step: 'confirm' as const, name: LONG_NAME, url: LONG_URL, tab: 'waba' as const, page: 9, deviceIds: DEVICES.map((x) => x.id), events: [...SUBSCRIBABLE_EVENTS], secretHint: '••••1234' };
+    const d = { step: 'confirm' as const, name: LONG_NAME, url: LONG_URL, tab: 'waba' as const, page: 9, deviceIds: DEVICES.map((x) => x.id), events: catalogue.subscribableNames(), secretHint: '••••1234' };
     const dev = devicesScreen(d, DEVICES);
     expectFits('devices step', dev.text, dev.keyboard);
-    const ev = eventsScreen(d, [...SUBSCRIBABLE_EVENTS]);
+    const ev = eventsScreen(d, catalogue.subscribableNames());
     expectFits('events step', ev.text, ev.keyboard);
     const confirm = confirmScreen(d, DEVICES);
     expectFits('confirm step', confirm.text, confirm.keyboard);

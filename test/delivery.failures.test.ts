@@ -19,9 +19,9 @@ beforeAll(async () => {
     const first = !seen.has(req.path);
     seen.add(req.path);
     const b = behaviour[req.path];
-    if (first || !b) return res.writeHead(200).end('ok');
-    if (b === 'fail500') return res.writeHead(500).end('boom: handler crashed');
-    if (b === 'redirect') return res.writeHead(302, { location: 'https://elsewhere.example.com/hook' }).end();
+    if (first || !b) res.writeHead(200).end('ok');
+    else if (b === 'fail500') res.writeHead(500).end('boom: handler crashed');
+    else if (b === 'redirect') res.writeHead(302, { location: 'https://elsewhere.example.com/hook' }).end();
     // hang: never answer
   });
   acct = await seedAccount(gw.core);

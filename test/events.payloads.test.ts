@@ -1,19 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { CoreError } from '../src/core/errors.js';
-import { CHANNELS, EVENT_TYPES, type Channel, type EventType } from '../src/core/terms.js';
-import {
-  buildPayload,
-  channelLabel,
-  deviceProducesEvent,
-  eventLabel,
-  eventTypeOf,
-  headerEventName,
-  parseEventData,
-  renderBody,
-  samplePayload,
-  sampleScenario,
-  subscriptionNamesFor,
-} from '../src/core/events/index.js';
+import type { Channel, EventType } from '../src/core/terms.js';
+import { catalogue } from '../src/core/catalogue/index.js';
+import type { IncomingMessageData } from '../src/core/catalogue/events/incomingMessage.js';
+import type { SubmissionData } from '../src/core/catalogue/events/submission.js';
+import { buildPayload, parseEventData, renderBody, samplePayload, sampleScenario } from '../src/core/events/index.js';
 
 // The example of submission-payload.txt, verbatim.
 const REFERENCE = JSON.parse(`{
@@ -104,15 +95,15 @@ describe('submission body', () => {
         { question: 'b', answer: null },
         { question: 'c' },
       ],
-    });
+    }) as SubmissionData;
     expect(data.answers.map((a) => a.answer)).toEqual([
       { type: 'text', text: '' }, { type: 'text', text: '' }, { type: 'text', text: '' },
     ]);
   });
 
   it('the legacy submission.completed name goes in the header, never in the body', () => {
-    expect(headerEventName('submission.completed')).toBe('submission.completed');
-    const type = eventTypeOf('submission.completed');
+    expect(catalogue.subscriptionNamesFor('submission')).toContain('submission.completed');
+    const type = catalogue.eventTypeOf('submission.completed');
     expect(type).toBe('submission');
     const data = parseEventData(type, 'whatsapp', publishedPart(REFERENCE));
     const body = renderBody(JSON.stringify(buildPayload(type, whatsapp, data)), 1, true);
@@ -142,7 +133,7 @@ describe('other bodies', () => {
       ...input,
       sender: { ...input.sender, details: { ...input.sender.details, lid: '123@lid' } },
       metadata: { ...input.metadata, quoted: null },
-    });
+    }) as IncomingMessageData;
     expect(data.sender.details).toMatchObject({ lid: '123@lid' });
     expect(data.metadata).toMatchObject({ quoted: null });
   });
@@ -151,7 +142,7 @@ describe('other bodies', () => {
     const data = parseEventData('incoming_message', 'whatsapp', {
       ...incomingWhatsApp(),
       message: { type: 'location', text: '', location: { latitude: -6.2, longitude: 106.8 } },
-    });
+    }) as IncomingMessageData;
     expect(data.message.location).toEqual({ latitude: -6.2, longitude: 106.8, coordinate: '-6.2,106.8' });
   });
 
@@ -225,42 +216,42 @@ describe('refusals name the field', () => {
 
 describe('catalogue', () => {
   it('submission is subscribed by both its names, others by their own', () => {
-    expect(subscriptionNamesFor('submission')).toEqual(['submission', 'submission.completed']);
-    expect(subscriptionNamesFor('message_status')).toEqual(['message_status']);
-    expect(eventTypeOf('incoming_message')).toBe('incoming_message');
+    expect(catalogue.subscriptionNamesFor('submission')).toEqual(['submission', 'submission.completed']);
+    expect(catalogue.subscriptionNamesFor('message_status')).toEqual(['message_status']);
+    expect(catalogue.eventTypeOf('incoming_message')).toBe('incoming_message');
   });
 
   it('incoming messages come only from devices whose handler is Webhook, naming the handler otherwise', () => {
-    expect(deviceProducesEvent({ channel: 'telegram', inboundHandler: 'webhook' }, 'incoming_message')).toEqual({ ok: true });
-    expect(deviceProducesEvent({ channel: 'whatsapp', inboundHandler: 'autoreply' }, 'incoming_message')).toEqual({
+    expect(catalogue.deviceProduces({ channel: 'telegram', inboundHandler: 'webhook' }, 'incoming_message')).toEqual({ ok: true });
+    expect(catalogue.deviceProduces({ channel: 'whatsapp', inboundHandler: 'autoreply' }, 'incoming_message')).toEqual({
       ok: false, reason: "the device's On incoming message handler is Autoreply, not Webhook",
     });
   });
 
   it('message_status comes only from WABA and submission from any channel', () => {
-    expect(deviceProducesEvent({ channel: 'waba', inboundHandler: 'flow' }, 'message_status').ok).toBe(true);
-    const refused = deviceProducesEvent({ channel: 'telegram', inboundHandler: 'webhook' }, 'message_status');
+    expect(catalogue.deviceProduces({ channel: 'waba', inboundHandler: 'flow' }, 'message_status').ok).toBe(true);
+    const refused = catalogue.deviceProduces({ channel: 'telegram', inboundHandler: 'webhook' }, 'message_status');
     expect(refused.ok).toBe(false);
     expect(!refused.ok && refused.reason).toContain('Telegram');
-    for (const channel of CHANNELS) {
-      expect(deviceProducesEvent({ channel, inboundHandler: 'spreadsheet' }, 'submission').ok).toBe(true);
+    for (const channel of catalogue.channelIds()) {
+      expect(catalogue.deviceProduces({ channel, inboundHandler: 'spreadsheet' }, 'submission').ok).toBe(true);
     }
   });
 
   it('labels use the product words', () => {
-    expect(eventLabel('submission.completed')).toBe('Submission (legacy submission.completed)');
-    expect(eventLabel('message_status')).toBe('Message status');
-    expect(CHANNELS.map(channelLabel)).toEqual(['WhatsApp', 'Telegram', 'WABA']);
+    expect(catalogue.eventLabel('submission.completed')).toBe('Submission (legacy submission.completed)');
+    expect(catalogue.eventLabel('message_status')).toBe('Message status');
+    expect(catalogue.channelIds().map((c) => catalogue.channelLabel(c))).toEqual(['WhatsApp', 'Telegram', 'WABA']);
   });
 });
 
 describe('samples', () => {
   const device = (channel: Channel) => ({ token: `tok-${channel}`, channel, name: 'Support', identifier: '628111' });
-  const producible = (type: EventType, channel: Channel) => type !== 'message_status' || channel === 'waba';
+  const producible = (type: EventType, channel: Channel) => catalogue.channelProduces(channel, type).ok;
 
   it('every sample passes the live validator for every channel', () => {
-    for (const type of EVENT_TYPES) {
-      for (const channel of CHANNELS.filter((c) => producible(type, c))) {
+    for (const type of catalogue.eventTypes()) {
+      for (const channel of catalogue.channelIds().filter((c) => producible(type, c))) {
         const sample = samplePayload(type, device(channel));
         const { event, device: token, channel: ch, ...data } = sample;
         expect([event, token, ch]).toEqual([type, `tok-${channel}`, channel]);

@@ -1,8 +1,10 @@
-import { deviceProducesEvent, samplePublishData } from '../../src/core/events/index.js';
-import { CHANNELS, EVENT_TYPES, type Channel } from '../../src/core/terms.js';
+import { catalogue } from '../../src/core/catalogue/index.js';
+import { samplePublishData } from '../../src/core/events/index.js';
+import type { Channel } from '../../src/core/terms.js';
 
 /** Shell variables holding each channel's device token in the README's commands. */
-export const TOKEN_VARIABLE: Record<Channel, string> = { whatsapp: 'WA_TOKEN', telegram: 'TG_TOKEN', waba: 'WABA_TOKEN' };
+const SHORT: Record<Channel, string> = { whatsapp: 'WA', telegram: 'TG' };
+export const tokenVariable = (channel: Channel): string => `${SHORT[channel] ?? channel.toUpperCase()}_TOKEN`;
 
 export const SAMPLES_START = '<!-- publish-samples:start (npm run readme-samples rewrites this block) -->';
 export const SAMPLES_END = '<!-- publish-samples:end -->';
@@ -13,12 +15,12 @@ export const SAMPLES_END = '<!-- publish-samples:end -->';
  */
 export function publishSamplesBlock(): string {
   const lines = ['```sh'];
-  for (const channel of CHANNELS) {
-    for (const event of EVENT_TYPES) {
+  for (const channel of catalogue.channelIds()) {
+    for (const event of catalogue.eventTypes()) {
       // Produced by a Webhook-handled device of this channel: the catalogue's own rule.
-      if (!deviceProducesEvent({ channel, inboundHandler: 'webhook' }, event).ok) continue;
+      if (!catalogue.deviceProduces({ channel, inboundHandler: 'webhook' }, event).ok) continue;
       const data = samplePublishData(event, { token: 'dev_sample', channel, name: 'Sample device', identifier: '6281298765432' });
-      lines.push(`publish ${event.toUpperCase()} "$${TOKEN_VARIABLE[channel]}" '${JSON.stringify(data)}'`);
+      lines.push(`publish ${event.toUpperCase()} "$${tokenVariable(channel)}" '${JSON.stringify(data)}'`);
     }
   }
   lines.push('```');

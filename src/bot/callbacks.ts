@@ -1,4 +1,5 @@
-import { CHANNELS, SUBSCRIBABLE_EVENTS, type Channel } from '../core/terms.js';
+import { catalogue } from '../core/catalogue/index.js';
+import type { Channel } from '../core/terms.js';
 
 /**
  * Callback data of every button (Telegram allows 64 bytes: the longest here is 49). Buttons
@@ -7,8 +8,8 @@ import { CHANNELS, SUBSCRIBABLE_EVENTS, type Channel } from '../core/terms.js';
  */
 const ID = '([0-9a-fA-F-]{36})';
 const N = '(\\d{1,4})';
-const EVENT = `(${SUBSCRIBABLE_EVENTS.join('|').replace(/\./g, '\\.')})`;
-const CHANNEL = `(${CHANNELS.join('|')})`;
+const EVENT = `(${catalogue.subscribableNames().join('|').replace(/\./g, '\\.')})`;
+const CHANNEL = `(${catalogue.channelIds().join('|')})`;
 
 /** One log list: status a(ll)|f(ailed), at most one more filter, a page. */
 export interface LogFilter {

@@ -1,6 +1,6 @@
+import { catalogue } from '../core/catalogue/index.js';
 import type { Context, SessionFlavor } from 'grammy';
 import { z } from 'zod';
-import { CHANNELS, SUBSCRIBABLE_EVENTS } from '../core/terms.js';
 
 /**
  * Where a form stands between messages. Kept per (chat, user) in core's sessions, so that in a
@@ -10,10 +10,10 @@ const addDraftSchema = z.object({
   step: z.enum(['name', 'url', 'devices', 'events', 'secret', 'confirm']),
   name: z.string().optional(),
   url: z.string().optional(),
-  tab: z.enum(CHANNELS),
+  tab: catalogue.channelSchema,
   page: z.number().int().optional(),
   deviceIds: z.array(z.string()),
-  events: z.array(z.enum(SUBSCRIBABLE_EVENTS)),
+  events: z.array(catalogue.subscribedEventSchema),
   /** Only until Save → test or /cancel; never shown back (secretHint is). */
   secret: z.string().nullable().optional(),
   secretHint: z.string().nullable().optional(),
@@ -25,14 +25,14 @@ const addDraftSchema = z.object({
 export type AddDraft = z.infer<typeof addDraftSchema>;
 
 /** Edit devices of a saved webhook: the selection until Save. */
-const editDevicesSchema = z.object({ webhookId: z.string(), tab: z.enum(CHANNELS), page: z.number().int().optional(), deviceIds: z.array(z.string()) });
+const editDevicesSchema = z.object({ webhookId: z.string(), tab: catalogue.channelSchema, page: z.number().int().optional(), deviceIds: z.array(z.string()) });
 export type EditDevices = z.infer<typeof editDevicesSchema>;
 
 /** Edit one field of a saved webhook: the field asked for, and the events picked so far. */
 const editFieldSchema = z.object({
   webhookId: z.string(),
   field: z.enum(['name', 'url', 'secret', 'events']),
-  events: z.array(z.enum(SUBSCRIBABLE_EVENTS)).optional(),
+  events: z.array(catalogue.subscribedEventSchema).optional(),
 });
 export type EditField = z.infer<typeof editFieldSchema>;
 

@@ -27,3 +27,6 @@ export function duration(ms: number): string {
 }
 
 export const plural = (n: number, word: string): string => `${n} ${n === 1 ? word : /[^aeiou]y$/.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+
+/** ` (note)`, or nothing for an empty note. */
+export const note = (s: string): string => (s ? ` (${esc(s)})` : '');

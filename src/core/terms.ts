@@ -24,24 +24,38 @@
  * - alert:     a message to an account's admins about failing or recovered endpoints.
  */
 
-export const CHANNELS = ['whatsapp', 'telegram', 'waba'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/**
+ * Channels and events are listed once, in the catalogue (src/core/catalogue): these are the
+ * ids it hands out and stores. Typed as strings because the catalogue can be extended before
+ * start-up (a test's fourth channel); every id that reaches core from outside is checked
+ * against the catalogue first.
+ */
+/** A channel id (`whatsapp`, `telegram`, `waba`). */
+export type Channel = string;
+/** An event type: what the body's `"event"` says (`incoming_message`, `submission`, `message_status`). */
+export type EventType = string;
+/**
+ * A name an endpoint stores for an event: its type, or a legacy name such as
+ * `submission.completed` (kept as stored, sent in `X-Kirisan-Event`, never in the body).
+ */
+export type SubscribedEvent = string;
 
 export const INBOUND_HANDLERS = ['autoreply', 'flow', 'spreadsheet', 'webhook'] as const;
 export type InboundHandler = (typeof INBOUND_HANDLERS)[number];
 
-/** Event types a device produces; the body's `"event"` is always one of these. */
-export const EVENT_TYPES = ['incoming_message', 'submission', 'message_status'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+const HANDLER_LABELS = {
+  autoreply: 'Autoreply',
+  flow: 'Flow',
+  spreadsheet: 'Spreadsheet',
+  webhook: 'Webhook',
+} satisfies Record<InboundHandler, string>;
 
-/**
- * Event names an endpoint may subscribe to. `submission.completed` is the legacy stored
- * name of `submission`: kept as stored, sent in `X-Kirisan-Event`, never in the body.
- */
-export const SUBSCRIBABLE_EVENTS = [...EVENT_TYPES, 'submission.completed'] as const;
-export type SubscribedEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
+export function inboundHandlerLabel(handler: InboundHandler): string {
+  return HANDLER_LABELS[handler];
+}
 
 export const ENDPOINT_STATUSES = ['pending_test', 'active'] as const;
 export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
 
-export type AttemptOutcome = 'success' | 'failed';
+export const ATTEMPT_OUTCOMES = ['success', 'failed'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];

@@ -4,22 +4,21 @@ import type { DeviceView } from '../core/registry/devices.js';
 import { channelsLabel, type WebhookRow } from '../core/registry/webhookList.js';
 import type { EndpointView } from '../core/registry/webhooks.js';
 import type { TestTarget as CoreTestTarget } from '../core/sendTest/targets.js';
-import type { AttemptOutcomeEnum, ChannelEnum, EndpointStatusEnum, EventTypeEnum, InboundHandlerEnum } from './enums.js';
 import type { Device } from './types/device.js';
 import type { AttemptDetail, DeliveryLog } from './types/logs.js';
 import type { Endpoint, TestTarget, Webhook } from './types/webhook.js';
 
 /**
- * Core views → API objects. The GraphQL enums' values are the core's strings, so the casts
- * below only restate types; nothing is renamed or recomputed here except display labels.
+ * Core views → API objects. The GraphQL enums' values are the core's strings, so nothing is
+ * renamed or recomputed here except display labels.
  */
 export const deviceOut = (d: DeviceView): Device => ({
   id: d.id,
   token: d.token,
-  channel: d.channel as ChannelEnum,
+  channel: d.channel,
   name: d.name,
   identifier: d.identifier,
-  inboundHandler: d.inboundHandler as InboundHandlerEnum,
+  inboundHandler: d.inboundHandler,
   label: d.label,
 });
 
@@ -27,12 +26,12 @@ export const endpointOut = (e: EndpointView): Endpoint => ({
   id: e.id,
   webhookId: e.webhookId,
   batchId: e.batchId,
-  channel: e.channel as ChannelEnum,
+  channel: e.channel,
   name: e.name,
   url: e.url,
   secretHint: e.secretHint,
-  events: e.events as EventTypeEnum[],
-  status: e.status as EndpointStatusEnum,
+  events: e.events,
+  status: e.status,
   devices: e.devices.map(deviceOut),
   createdAt: e.createdAt,
   activatedAt: e.activatedAt,
@@ -43,28 +42,24 @@ export const webhookOut = (w: WebhookRow): Webhook => ({
   name: w.name,
   url: w.url,
   channel: channelsLabel(w),
-  channels: w.channels as ChannelEnum[],
+  channels: w.channels,
   deviceCount: w.deviceCount,
-  events: w.events as EventTypeEnum[],
-  status: w.status as EndpointStatusEnum,
+  events: w.events,
+  status: w.status,
   secretHint: w.secretHint,
   endpoints: w.endpoints.map(endpointOut),
   createdAt: w.createdAt,
 });
 
-export const targetOut = (t: CoreTestTarget): TestTarget => ({
-  ...t,
-  event: t.event as EventTypeEnum,
-  status: t.status as EndpointStatusEnum,
-});
+export const targetOut = (t: CoreTestTarget): TestTarget => ({ ...t });
 
 export const logOut = (a: AttemptView): DeliveryLog => ({
   id: a.id,
   webhookName: a.webhookName,
-  event: a.eventName as EventTypeEnum,
-  channel: a.channel as ChannelEnum,
+  event: a.eventName,
+  channel: a.channel,
   url: a.url,
-  outcome: a.outcome as AttemptOutcomeEnum,
+  outcome: a.outcome,
   httpCode: a.httpCode,
   durationMs: a.durationMs,
   createdAt: a.startedAt,

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema } from 'type-graphql';
+import { buildSchemaSync } from 'type-graphql';
+import { fillCatalogueEnums } from './enums.js';
 import { AccountResolver } from './resolvers/accounts.js';
 import { AdminResolver } from './resolvers/admins.js';
 import { DeviceResolver } from './resolvers/devices.js';
@@ -12,8 +13,10 @@ import { TestResolver } from './resolvers/tests.js';
 import { WebhookResolver } from './resolvers/webhooks.js';
 
 /** The API's schema; `npm run schema` prints it to schema.graphql (checked in, drift fails a test). */
-export function buildGatewaySchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+export function buildGatewaySchema(): GraphQLSchema {
+  // The catalogue's enums as the catalogue is now (it may have been extended before start-up).
+  fillCatalogueEnums();
+  return buildSchemaSync({
     resolvers: [AccountResolver, AdminResolver, DeviceResolver, WebhookResolver, TestResolver, LogResolver, PlatformResolver, SubscriptionResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Inputs are validated by the core, with field names and reasons; no class-validator here.

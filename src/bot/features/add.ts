@@ -1,5 +1,5 @@
+import { catalogue } from '../../core/catalogue/index.js';
 import { Composer, InlineKeyboard } from 'grammy';
-import { channelLabel } from '../../core/events/index.js';
 import type { SubscribedEvent } from '../../core/terms.js';
 import { accountOf } from '../access.js';
 import type { BotCore } from '../core.js';
@@ -38,7 +38,7 @@ export function addFeature(core: BotCore): Composer<BotContext> {
   }
 
   c.command('add', async (ctx) => {
-    ctx.session.add = { step: 'name', tab: 'whatsapp', deviceIds: [], events: [] };
+    ctx.session.add = { step: 'name', tab: catalogue.channelIds()[0]!, deviceIds: [], events: [] };
     await ask(ctx, namePrompt(), 'Display name, for example CRM');
   });
 
@@ -136,7 +136,7 @@ export function addFeature(core: BotCore): Composer<BotContext> {
       events: d.events,
     });
     await forgetDraft(ctx, d);
-    const channels = saved.endpoints.map((e) => channelLabel(e.channel)).join(', ');
+    const channels = saved.endpoints.map((e) => catalogue.channelLabel(e.channel)).join(', ');
     await show(
       ctx,
       `💾 Saved <b>${esc(d.name ?? '')}</b>: ${plural(saved.endpoints.length, 'endpoint')} (${esc(channels)}), all 🟡 Pending test.\nSend a test now: one success makes the whole batch Active.`,

@@ -1,12 +1,12 @@
+import { catalogue } from '../../core/catalogue/index.js';
 import { Composer, InlineKeyboard } from 'grammy';
-import { eventLabel } from '../../core/events/index.js';
 import type { SaveResult } from '../../core/registry/webhooks.js';
 import type { SubscribedEvent } from '../../core/terms.js';
 import { accountOf } from '../access.js';
 import { data, group, pattern } from '../callbacks.js';
 import type { BotContext, EditField } from '../context.js';
 import type { BotCore } from '../core.js';
-import { esc } from '../html.js';
+import { esc, note } from '../html.js';
 import { toggle } from '../render/devicePicker.js';
 import { savedLine } from '../render/saved.js';
 import { ack, ask, isFormAnswer, say, show } from '../ui.js';
@@ -26,9 +26,9 @@ export function editFeature(core: BotCore): Composer<BotContext> {
 
   async function eventsScreen(ctx: BotContext, e: EditField, stored: SubscribedEvent[]) {
     const kb = new InlineKeyboard();
-    for (const ev of core.webhookDrafts.eventChoices(stored)) kb.text(`${e.events?.includes(ev) ? '✅' : '⬜'} ${eventLabel(ev)}`, data.editEvent(ev)).row();
+    for (const ev of core.webhookDrafts.eventChoices(stored)) kb.text(`${e.events?.includes(ev) ? '✅' : '⬜'} ${catalogue.eventLabel(ev)}`, data.editEvent(ev)).row();
     kb.text('💾 Save → test', data.editEventsSave).text('Cancel', data.editFieldCancel);
-    await show(ctx, '<b>Edit events</b>\nCheck the events this webhook receives (Message status is sent for WABA devices only).', kb);
+    await show(ctx, `<b>Edit events</b>\nCheck the events this webhook receives${note(catalogue.producerNote())}.`, kb);
   }
 
   c.callbackQuery(pattern.editMenu, async (ctx) => {

@@ -1,7 +1,7 @@
+import { catalogue } from '../../core/catalogue/index.js';
 import { Composer, InlineKeyboard } from 'grammy';
-import { channelLabel, eventLabel } from '../../core/events/index.js';
 import type { AttemptFilter } from '../../core/logs/filter.js';
-import { CHANNELS, SUBSCRIBABLE_EVENTS, type SubscribedEvent } from '../../core/terms.js';
+import type { SubscribedEvent } from '../../core/terms.js';
 import { accountOf } from '../access.js';
 import { data, group, logFilterOf, pattern, pickerOf, type LogFilter } from '../callbacks.js';
 import type { BotContext } from '../context.js';
@@ -28,8 +28,8 @@ export function logsFeature(core: BotCore): Composer<BotContext> {
     const accountId = accountOf(ctx);
     if (f.deviceId) return (await core.devices.get(accountId, f.deviceId)).label;
     if (f.webhookId) return (await core.webhooks.endpoints(accountId, f.webhookId))[0]!.name;
-    if (f.event) return eventLabel(f.event as SubscribedEvent);
-    if (f.channel) return channelLabel(f.channel);
+    if (f.event) return catalogue.eventLabel(f.event as SubscribedEvent);
+    if (f.channel) return catalogue.channelLabel(f.channel);
     return 'All webhooks';
   }
 
@@ -98,10 +98,10 @@ export function logsFeature(core: BotCore): Composer<BotContext> {
       for (const w of page.items) kb.text(caption(w.name), data.logs({ failed, webhookId: w.id }, 0)).row();
       hasNext = page.hasNextPage;
     } else if (by === 'channel') {
-      for (const ch of CHANNELS) kb.text(channelLabel(ch), data.logs({ failed, channel: ch }, 0));
+      for (const ch of catalogue.channelIds()) kb.text(catalogue.channelLabel(ch), data.logs({ failed, channel: ch }, 0));
       kb.row();
     } else {
-      for (const e of SUBSCRIBABLE_EVENTS) kb.text(eventLabel(e), data.logs({ failed, event: e }, 0)).row();
+      for (const e of catalogue.subscribableNames()) kb.text(catalogue.eventLabel(e), data.logs({ failed, event: e }, 0)).row();
     }
     if (index > 0) kb.text('◀', data.logsPick(failed, by, index - 1));
     kb.text('All', data.logs({ failed }, 0));

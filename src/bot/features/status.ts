@@ -1,5 +1,5 @@
+import { catalogue } from '../../core/catalogue/index.js';
 import { Composer, InlineKeyboard } from 'grammy';
-import { channelLabel } from '../../core/events/index.js';
 import { accountOf } from '../access.js';
 import { data } from '../callbacks.js';
 import type { BotContext } from '../context.js';
@@ -24,7 +24,7 @@ export function statusFeature(core: BotCore): Composer<BotContext> {
     // Each endpoint's episode: failures since its last success, and since when.
     const rows = s.failing.map(
       (f) =>
-        `❌ <b>${esc(shorten(f.name, 80))}</b> (${channelLabel(f.channel)}): ${plural(f.failures, 'failure')} since ${when(f.failingSince)}, last ${f.httpCode === null ? esc(f.errorCode ?? 'no response') : `HTTP ${f.httpCode}`} at ${when(f.lastFailureAt)}${f.mutedUntil ? ` · 🔕 muted until ${when(f.mutedUntil)}` : ''}`,
+        `❌ <b>${esc(shorten(f.name, 80))}</b> (${catalogue.channelLabel(f.channel)}): ${plural(f.failures, 'failure')} since ${when(f.failingSince)}, last ${f.httpCode === null ? esc(f.errorCode ?? 'no response') : `HTTP ${f.httpCode}`} at ${when(f.lastFailureAt)}${f.mutedUntil ? ` · 🔕 muted until ${when(f.mutedUntil)}` : ''}`,
     );
     const kb = new InlineKeyboard();
     for (const f of s.failing.slice(0, 8)) kb.text(caption(`🩺 Why ${f.name}?`), data.why(f.webhookId)).row();

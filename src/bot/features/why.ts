@@ -1,5 +1,6 @@
+import { catalogue } from '../../core/catalogue/index.js';
 import { Composer, InlineKeyboard } from 'grammy';
-import { SUBSCRIBABLE_EVENTS, type SubscribedEvent } from '../../core/terms.js';
+import type { SubscribedEvent } from '../../core/terms.js';
 import { accountOf } from '../access.js';
 import { data, group, pattern } from '../callbacks.js';
 import type { BotContext } from '../context.js';
@@ -26,7 +27,7 @@ export function whyFeature(core: BotCore): Composer<BotContext> {
   c.command('why', async (ctx) => {
     const words = ctx.match.trim().split(/\s+/).filter(Boolean);
     const last = words[words.length - 1];
-    const event = last && (SUBSCRIBABLE_EVENTS as readonly string[]).includes(last) ? (words.pop() as SubscribedEvent) : null;
+    const event = last && catalogue.isSubscribedEvent(last) ? (words.pop() ?? null) : null;
     const query = words.join(' ');
     const found = await core.webhooks.find(accountOf(ctx), query);
     if (found.webhookId) return run(ctx, found.webhookId, event);

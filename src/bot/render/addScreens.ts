@@ -1,10 +1,10 @@
+import { catalogue } from '../../core/catalogue/index.js';
 import { InlineKeyboard } from 'grammy';
-import { eventLabel } from '../../core/events/index.js';
 import type { DeviceView } from '../../core/registry/devices.js';
 import type { SubscribedEvent } from '../../core/terms.js';
 import { data } from '../callbacks.js';
 import type { AddDraft } from '../context.js';
-import { esc, shorten } from '../html.js';
+import { esc, note, shorten } from '../html.js';
 import { devicePicker, selectedText } from './devicePicker.js';
 
 /** The screens of the /add conversation: the New webhook modal, one section per step. */
@@ -28,10 +28,10 @@ export function devicesScreen(d: AddDraft, devices: DeviceView[]): { text: strin
 export function eventsScreen(d: AddDraft, choices: SubscribedEvent[]): { text: string; keyboard: InlineKeyboard } {
   const kb = new InlineKeyboard();
   for (const ev of choices) {
-    kb.text(`${d.events.includes(ev) ? '✅' : '⬜'} ${eventLabel(ev)}`, data.addEvent(ev)).row();
+    kb.text(`${d.events.includes(ev) ? '✅' : '⬜'} ${catalogue.eventLabel(ev)}`, data.addEvent(ev)).row();
   }
   kb.text('Next ▶', data.addNext).text('Cancel', data.addCancel);
-  return { text: `${head(4, 'Events')}\nCheck at least one event (Message status is sent for WABA devices only).`, keyboard: kb };
+  return { text: `${head(4, 'Events')}\nCheck at least one event${note(catalogue.producerNote())}.`, keyboard: kb };
 }
 
 export function secretScreen(): { text: string; keyboard: InlineKeyboard } {
@@ -48,7 +48,7 @@ export function confirmScreen(d: AddDraft, devices: DeviceView[]): { text: strin
     `Name: <b>${esc(d.name ?? '')}</b>`,
     `URL: ${esc(shorten(d.url ?? '', 1000))}`,
     `Devices: ${selectedText(chosen)}`,
-    `Events: ${d.events.map((e) => esc(eventLabel(e))).join(', ')}`,
+    `Events: ${d.events.map((e) => esc(catalogue.eventLabel(e))).join(', ')}`,
     `Signing secret: ${d.secretHint ? esc(d.secretHint) : 'none'}`,
     '',
     'Save → test writes the webhook as Pending test; a successful test makes it Active.',

@@ -1,7 +1,7 @@
+import { catalogue } from '../../core/catalogue/index.js';
 import { InlineKeyboard } from 'grammy';
-import { channelLabel } from '../../core/events/index.js';
 import type { DeviceView } from '../../core/registry/devices.js';
-import { CHANNELS, type Channel } from '../../core/terms.js';
+import type { Channel } from '../../core/terms.js';
 import { esc, plural } from '../html.js';
 import { caption } from '../limits.js';
 
@@ -21,7 +21,7 @@ const NAMED = 10;
 /** Devices by channel tab, as on the product's modal: tabs, one toggle per device of the tab's page. */
 export function devicePicker(state: { tab: Channel; page?: number; deviceIds: string[] }, devices: DeviceView[], data: PickerData): { keyboard: InlineKeyboard; lines: string[] } {
   const kb = new InlineKeyboard();
-  for (const ch of CHANNELS) kb.text(`${ch === state.tab ? '• ' : ''}${channelLabel(ch)}`, data.tab(ch, 0));
+  for (const ch of catalogue.channelIds()) kb.text(`${ch === state.tab ? '• ' : ''}${catalogue.channelLabel(ch)}`, data.tab(ch, 0));
   kb.row();
   const onTab = devices.filter((x) => x.channel === state.tab);
   const pages = Math.max(1, Math.ceil(onTab.length / DEVICES_PER_PAGE));
@@ -37,7 +37,7 @@ export function devicePicker(state: { tab: Channel; page?: number; deviceIds: st
   }
   kb.text(data.done.text, data.done.data).text('Cancel', data.cancel);
   const chosen = devices.filter((x) => state.deviceIds.includes(x.id));
-  const lines = [onTab.length ? '' : `No ${channelLabel(state.tab)} devices in this account.`, `Selected: ${selectedText(chosen)}`].filter(Boolean);
+  const lines = [onTab.length ? '' : `No ${catalogue.channelLabel(state.tab)} devices in this account.`, `Selected: ${selectedText(chosen)}`].filter(Boolean);
   return { keyboard: kb, lines };
 }
 
@@ -45,8 +45,8 @@ export function devicePicker(state: { tab: Channel; page?: number; deviceIds: st
 export function selectedText(chosen: DeviceView[]): string {
   if (!chosen.length) return 'none';
   if (chosen.length <= NAMED) return chosen.map((x) => esc(x.label)).join(', ');
-  const byChannel = CHANNELS.map((ch) => [ch, chosen.filter((d) => d.channel === ch).length] as const).filter(([, n]) => n > 0);
-  return `${plural(chosen.length, 'device')} (${byChannel.map(([ch, n]) => `${channelLabel(ch)} ${n}`).join(', ')})`;
+  const byChannel = catalogue.channelIds().map((ch) => [ch, chosen.filter((d) => d.channel === ch).length] as const).filter(([, n]) => n > 0);
+  return `${plural(chosen.length, 'device')} (${byChannel.map(([ch, n]) => `${catalogue.channelLabel(ch)} ${n}`).join(', ')})`;
 }
 
 /** Toggles a device id in a selection. */

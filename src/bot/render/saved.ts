@@ -1,11 +1,11 @@
+import { catalogue } from '../../core/catalogue/index.js';
 import type { SaveResult } from '../../core/registry/webhooks.js';
-import { channelLabel } from '../../core/events/index.js';
 import { plural } from '../html.js';
 
 /** After an edit: what changed for the endpoints' status (an edit of URL, secret, devices or events asks for a new test). */
 export function savedLine(what: string, saved: SaveResult): string {
   const pending = saved.endpoints.filter((x) => x.status !== 'active');
-  const channels = saved.endpoints.map((e) => channelLabel(e.channel)).join(', ');
+  const channels = saved.endpoints.map((e) => catalogue.channelLabel(e.channel)).join(', ');
   const status = pending.length
     ? `${pending.length} 🟡 Pending test: send a test to make ${pending.length === 1 ? 'it' : 'them'} Active again`
     : 'status unchanged';

@@ -1,4 +1,4 @@
-import { channelLabel } from '../../core/events/index.js';
+import { catalogue } from '../../core/catalogue/index.js';
 import type { TroubleshootAction, TroubleshootCheck } from '../../core/diagnose/troubleshoot.js';
 import type { WebhookTroubleshootReport } from '../../core/diagnose/webhookTroubleshoot.js';
 import { esc, plural, shorten } from '../html.js';
@@ -47,7 +47,7 @@ export function troubleshootCard(r: WebhookTroubleshootReport): string {
   const body: string[] = [];
   const devices: string[] = [];
   for (const e of r.endpoints) {
-    body.push('', `<b>${channelLabel(e.channel)} endpoint</b>`, ...checkLines(e.checks));
+    body.push('', `<b>${catalogue.channelLabel(e.channel)} endpoint</b>`, ...checkLines(e.checks));
     const d = e.devices;
     if (!d.total) body.push('⚠️ No device linked: nothing can reach this endpoint.');
     else if (!d.failing.length) body.push(`✅ <b>Devices</b>: all ${plural(d.total, 'device')} are set up to send.`);
@@ -56,7 +56,7 @@ export function troubleshootCard(r: WebhookTroubleshootReport): string {
       // One fix for all, then one line per device that needs it.
       const fixes = [...new Set(d.failing.flatMap((f) => f.checks.filter((c) => !c.passed)).map(fixLine))];
       body.push(...fixes);
-      devices.push(...d.failing.map((f) => `   • ${esc(shorten(f.device.label, 80))} (${channelLabel(f.device.channel)}): ${f.checks.filter((c) => !c.passed).map((c) => esc(TITLES[c.check] ?? c.check)).join(', ')} ✗`));
+      devices.push(...d.failing.map((f) => `   • ${esc(shorten(f.device.label, 80))} (${catalogue.channelLabel(f.device.channel)}): ${f.checks.filter((c) => !c.passed).map((c) => esc(TITLES[c.check] ?? c.check)).join(', ')} ✗`));
     }
   }
   return fitList([...head, ...body], devices, [], (n) => `   … and ${plural(n, 'more device')}`);

@@ -1,4 +1,4 @@
-import { channelLabel, eventLabel } from '../../core/events/index.js';
+import { catalogue } from '../../core/catalogue/index.js';
 import type { AttemptView } from '../../core/logs/attempts.js';
 import { channelsLabel, type WebhookRow } from '../../core/registry/webhookList.js';
 import type { EndpointView } from '../../core/registry/webhooks.js';
@@ -19,7 +19,7 @@ const NAMED_DEVICES = 10;
 /** A webhook's details from its endpoints (one per channel), each with its own status and mute. */
 export function webhookDetails(endpoints: EndpointView[], attempts: AttemptView[], mutes: Array<{ endpointId: string; mutedUntil: Date }>): string {
   const first = endpoints[0]!;
-  const devices = endpoints.flatMap((e) => e.devices.map((d) => `${esc(d.label)} (${channelLabel(d.channel)})`));
+  const devices = endpoints.flatMap((e) => e.devices.map((d) => `${esc(d.label)} (${catalogue.channelLabel(d.channel)})`));
   const events = [...new Set(endpoints.flatMap((e) => e.events))];
   const muteOf = (e: EndpointView) => mutes.find((m) => m.endpointId === e.id);
   const head = [
@@ -27,10 +27,10 @@ export function webhookDetails(endpoints: EndpointView[], attempts: AttemptView[
     esc(first.url),
     ...endpoints.map((e) => {
       const mute = muteOf(e);
-      return `${channelLabel(e.channel)} endpoint: ${statusLabel(e.status)} · ${plural(e.devices.length, 'device')}${mute ? ` · 🔕 alerts muted until ${when(mute.mutedUntil)}` : ''}`;
+      return `${catalogue.channelLabel(e.channel)} endpoint: ${statusLabel(e.status)} · ${plural(e.devices.length, 'device')}${mute ? ` · 🔕 alerts muted until ${when(mute.mutedUntil)}` : ''}`;
     }),
     devices.length <= NAMED_DEVICES ? `Devices: ${devices.length ? devices.join(', ') : 'none'}` : `Devices: ${plural(devices.length, 'device')} (📱 Devices lists them)`,
-    `Events: ${events.map((e) => esc(eventLabel(e))).join(', ')}`,
+    `Events: ${events.map((e) => esc(catalogue.eventLabel(e))).join(', ')}`,
     `Signing secret: ${first.secretHint ? esc(first.secretHint) : 'none'}`,
     `Created: ${when(first.createdAt)}`,
     '',

@@ -1,11 +1,11 @@
 import { latestOutcomes } from '../../db/sql/recentAttempts.js';
 import type { CoreContext } from '../context.js';
 import { invalid } from '../errors.js';
-import { eventLabel, eventTypeOf, inboundHandlerLabel, isSubscribedEvent } from '../events/index.js';
+import { catalogue } from '../catalogue/index.js';
 import { getDevice, type DeviceView } from '../registry/devices.js';
 import { getEndpoint, type EndpointView } from '../registry/webhooks.js';
 import { inspectTarget } from '../security/urlGuard.js';
-import type { SubscribedEvent } from '../terms.js';
+import { inboundHandlerLabel, type SubscribedEvent } from '../terms.js';
 import { diagnose } from './diagnose.js';
 
 /**
@@ -63,7 +63,7 @@ export async function troubleshoot(
 }
 
 export function parseEvent(event: SubscribedEvent | string | null | undefined): SubscribedEvent | null {
-  if (event != null && !isSubscribedEvent(event)) throw invalid('event', 'must be one of incoming_message, submission, submission.completed, message_status');
+  if (event != null && !catalogue.isSubscribedEvent(event)) throw invalid('event', `must be one of ${catalogue.subscribableNames().join(', ')}`);
   return event ?? null;
 }
 
@@ -98,15 +98,18 @@ export function deviceChecks(endpoint: EndpointView, device: DeviceView, event: 
       ? pass('device_linked', `${device.label} is linked to the endpoint.`)
       : fail('device_linked', `${device.label} is not linked to this endpoint.`, "Edit the webhook, switch to the device's channel tab and select the device, then Save → test.", 'edit_devices'),
   );
-  const wantsIncoming = event ? eventTypeOf(event) === 'incoming_message' : endpoint.events.includes('incoming_message');
-  if (wantsIncoming) {
+  // Events that fire only for one On incoming message handler (Incoming Message: Webhook).
+  const types = [...new Set((event ? [event] : endpoint.events).map((e) => catalogue.eventTypeOf(e)))];
+  for (const type of types) {
+    const needed = catalogue.handlerNeeded(type);
+    if (needed === null) continue;
     checks.push(
-      device.inboundHandler === 'webhook'
-        ? pass('device_handler', "The device's On incoming message handler is Webhook.")
+      device.inboundHandler === needed
+        ? pass('device_handler', `The device's On incoming message handler is ${inboundHandlerLabel(needed)}.`)
         : fail(
             'device_handler',
-            `The device's On incoming message handler is ${inboundHandlerLabel(device.inboundHandler)}, so no incoming message events fire.`,
-            'Open the device edit dialog and set On incoming message → Webhook.',
+            `The device's On incoming message handler is ${inboundHandlerLabel(device.inboundHandler)}, so no ${catalogue.eventLabel(type)} events fire.`,
+            `Open the device edit dialog and set On incoming message → ${inboundHandlerLabel(needed)}.`,
             'device_handler',
           ),
     );
@@ -116,11 +119,12 @@ export function deviceChecks(endpoint: EndpointView, device: DeviceView, event: 
 
 export function eventChecks(endpoint: EndpointView, event: SubscribedEvent | null): TroubleshootCheck[] {
   if (!event) return [];
-  const subscribed = endpoint.events.some((e) => eventTypeOf(e) === eventTypeOf(event));
+  const subscribed = endpoint.events.some((e) => catalogue.eventTypeOf(e) === catalogue.eventTypeOf(event));
+  const eventLabel = catalogue.eventLabel(event);
   return [
     subscribed
-      ? pass('event_checked', `${eventLabel(event)} is checked on the endpoint.`)
-      : fail('event_checked', `${eventLabel(event)} is not checked on the endpoint: only checked events fire.`, `Enable ${eventLabel(event)} in the endpoint editor.`, 'edit_events'),
+      ? pass('event_checked', `${eventLabel} is checked on the endpoint.`)
+      : fail('event_checked', `${eventLabel} is not checked on the endpoint: only checked events fire.`, `Enable ${eventLabel} in the endpoint editor.`, 'edit_events'),
   ];
 }
 

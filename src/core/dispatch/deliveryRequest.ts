@@ -1,5 +1,5 @@
-import { renderBody, subscriptionNamesFor } from '../events/index.js';
-import { isEventType } from '../events/index.js';
+import { catalogue } from '../catalogue/index.js';
+import { renderBody } from '../events/index.js';
 import type { SubscribedEvent } from '../terms.js';
 import { deliveryHeaders } from './headers.js';
 
@@ -9,8 +9,7 @@ import { deliveryHeaders } from './headers.js';
  * "submission").
  */
 export function storedEventName(endpointEvents: readonly string[], eventType: string): SubscribedEvent {
-  if (!isEventType(eventType)) throw new Error(`unknown event type ${eventType}`);
-  return subscriptionNamesFor(eventType).find((n) => endpointEvents.includes(n)) ?? eventType;
+  return catalogue.subscriptionNamesFor(eventType).find((n) => endpointEvents.includes(n)) ?? eventType;
 }
 
 /** Body and headers of one POST, timestamped now. */

@@ -1,4 +1,3 @@
-import { headerEventName } from '../events/index.js';
 import { sign } from '../security/signing.js';
 import type { SubscribedEvent } from '../terms.js';
 
@@ -6,7 +5,10 @@ export const LIVE_USER_AGENT = 'Kirisan-Webhook/1.0';
 export const TEST_USER_AGENT = 'Kirisan-Webhook-Test/1.0';
 
 export interface HeaderInput {
-  /** The endpoint's stored name for the event (may be the legacy `submission.completed`). */
+  /**
+   * The endpoint's stored name for the event: a legacy name (`submission.completed`) is sent
+   * as stored, because receivers may route on it; the body always says the type.
+   */
   eventName: SubscribedEvent;
   deviceToken: string;
   secret: string | null;
@@ -23,7 +25,7 @@ export function deliveryHeaders(h: HeaderInput): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'user-agent': h.test ? TEST_USER_AGENT : LIVE_USER_AGENT,
-    'x-kirisan-event': headerEventName(h.eventName),
+    'x-kirisan-event': h.eventName,
     'x-kirisan-device': h.deviceToken,
     'webhook-id': h.messageId,
     'webhook-timestamp': String(Math.floor(h.sentAt.getTime() / 1000)),

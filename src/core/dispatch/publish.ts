@@ -4,13 +4,14 @@ import { insertEvents, type EventInsert } from '../../db/sql/insertEvent.js';
 import { redeliverFailed as requeueFailed, redeliverOne } from '../../db/sql/redeliver.js';
 import type { CoreContext } from '../context.js';
 import { CoreError, invalid, isCoreError, notFound } from '../errors.js';
-import { buildPayload, deviceProducesEvent, isEventType, parseEventData, subscriptionNamesFor } from '../events/index.js';
+import { catalogue } from '../catalogue/index.js';
+import { eventPayload } from '../events/index.js';
 import { uuidOrNull } from '../registry/accounts.js';
-import type { Channel, InboundHandler, EventType } from '../terms.js';
+import type { Channel, EventType, InboundHandler } from '../terms.js';
 
 export interface PublishInput {
   deviceToken: string;
-  event: EventType | string;
+  event: EventType;
   data: unknown;
 }
 
@@ -49,7 +50,7 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
   const at = (i: number, name: string) => (field ? `${field}[${i}].${name}` : name);
   for (const [i, input] of inputs.entries()) {
     if (typeof input.deviceToken !== 'string' || !input.deviceToken) throw invalid(at(i, 'deviceToken'), 'is required');
-    if (!isEventType(input.event)) throw invalid(at(i, 'event'), 'must be one of incoming_message, submission, message_status');
+    if (!catalogue.isEventType(input.event)) throw invalid(at(i, 'event'), `must be one of ${catalogue.eventTypes().join(', ')}`);
   }
   if (!inputs.length) return [];
   const startedAt = Date.now();
@@ -61,17 +62,19 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
   for (const [i, input] of inputs.entries()) {
     const device: DeviceRow | undefined = devices.get(input.deviceToken);
     if (!device) throw notFound('device', at(i, 'deviceToken'));
-    const type = input.event as EventType;
-    const channel = device.channel as Channel;
+    const type = input.event;
+    const channel = device.channel;
     channels.push(channel);
-    const data = withIndex(field, i, () => parseEventData(type, channel, input.data));
-    const produces = deviceProducesEvent({ channel, inboundHandler: device.inbound_handler as InboundHandler }, type);
+    const payload = withIndex(field, i, () => eventPayload(type, { token: device.token, channel }, input.data));
+    // A channel that cannot produce the event was refused above; a handler that does not
+    // route it (not Webhook for incoming messages) stores it unrouted, with the reason.
+    const produces = catalogue.deviceProduces({ channel, inboundHandler: device.inbound_handler as InboundHandler }, type);
     rows.push({
       accountId: device.account_id,
       deviceId: device.id,
       type,
-      payloadJson: JSON.stringify(buildPayload(type, { token: device.token, channel }, data)),
-      eventNames: subscriptionNamesFor(type),
+      payloadJson: JSON.stringify(payload),
+      eventNames: catalogue.subscriptionNamesFor(type),
       route: produces.ok,
     });
     reasons.push(produces.ok ? null : produces.reason);

@@ -1,66 +1,33 @@
 /**
  * From what the platform publishes to the exact bytes a receiver gets:
- * parseEventData (validate + normalise) → buildPayload (stored once per event) →
- * renderBody (per attempt, adds `timestamp` and `production`).
+ * parseEventData (validate + normalise, per the catalogue entry) → buildPayload (stored once
+ * per event) → renderBody (per attempt, adds `timestamp` and `production`).
  */
 import type { z } from 'zod';
+import { catalogue } from '../catalogue/index.js';
 import { invalid } from '../errors.js';
 import type { Channel, EventType } from '../terms.js';
-import { channelLabel } from './catalogue.js';
-import {
-  incomingMessageSchemas,
-  messageStatusSchema,
-  submissionSchema,
-  type IncomingMessageData,
-  type MessageStatusData,
-  type SubmissionData,
-} from './schemas.js';
-
-export type { IncomingMessageData, MessageStatusData, SubmissionData } from './schemas.js';
-
-export interface EventDataByType {
-  incoming_message: IncomingMessageData;
-  submission: SubmissionData;
-  message_status: MessageStatusData;
-}
-export type EventData<T extends EventType = EventType> = EventDataByType[T];
 
 /** Top-level fields the gateway owns; publishing them is a platform bug worth naming. */
 const GATEWAY_FIELDS = new Set(['event', 'device', 'channel', 'timestamp', 'production']);
 
-function schemaFor(type: EventType, channel: Channel): z.ZodType {
-  switch (type) {
-    case 'incoming_message':
-      return incomingMessageSchemas[channel];
-    case 'submission':
-      return submissionSchema;
-    case 'message_status':
-      return messageStatusSchema;
-  }
-}
-
 /**
- * Validates `data` for `type` as published by a `channel` device and returns the
- * normalised value (skipped answers as empty text, derived location coordinate, unknown
- * Cloud API error keys dropped). Throws `invalid('data.<path>', reason)` for the first
- * problem, or `invalid('channel', …)` when the channel cannot produce the event.
+ * Validates `data` for `type` as published by a `channel` device and returns the normalised
+ * value (skipped answers as empty text, derived location coordinate, unknown Cloud API error
+ * keys dropped). Throws `invalid('data.<path>', reason)` for the first problem, or
+ * `invalid('channel', …)` when the channel cannot produce the event.
  */
-export function parseEventData<T extends EventType>(type: T, channel: Channel, data: unknown): EventData<T> {
-  if (type === 'message_status' && channel !== 'waba') {
-    throw invalid(
-      'channel',
-      `message_status comes only from WABA devices; this device is on ${channelLabel(channel)}`,
-    );
-  }
-  const result = schemaFor(type, channel).safeParse(data, { reportInput: true });
+export function parseEventData(type: EventType, channel: Channel, data: unknown): unknown {
+  const produces = catalogue.channelProduces(channel, type);
+  if (!produces.ok) throw invalid('channel', produces.reason);
+  const result = catalogue.event(type).schema(catalogue.channel(channel)).safeParse(data, { reportInput: true });
   if (!result.success) {
     const first = result.error.issues[0];
     if (first === undefined) throw invalid('data', 'is not valid');
     const { path, reason } = explain(first);
     throw invalid(fieldName(path), reason);
   }
-  // The schema was chosen by `type`, so its output is that event's data.
-  return result.data as EventData<T>;
+  return result.data;
 }
 
 function fieldName(path: readonly PropertyKey[]): string {
@@ -109,53 +76,20 @@ function explain(issue: z.core.$ZodIssue): { path: PropertyKey[]; reason: string
 }
 
 /**
- * The stored body without `timestamp` and `production`, keys in the reference order.
- * `event` is always the type: the legacy `submission.completed` lives only in the header.
+ * The stored body without `timestamp` and `production`, keys in the reference order, from
+ * data parseEventData returned. `event` is always the type: a legacy name such as
+ * `submission.completed` lives only in the header.
  */
-export function buildPayload<T extends EventType>(
-  type: T,
-  device: { token: string; channel: Channel },
-  data: EventData<T>,
-): Record<string, unknown> {
+export function buildPayload(type: EventType, device: { token: string; channel: Channel }, data: unknown): Record<string, unknown> {
   if (device.token.length === 0) throw invalid('device', 'must not be empty');
-  const { token, channel } = device;
-  switch (type) {
-    case 'incoming_message': {
-      const d = data as IncomingMessageData;
-      return { event: type, device: token, channel, sender: d.sender, message: d.message, metadata: d.metadata };
-    }
-    case 'submission': {
-      const d = data as SubmissionData;
-      return {
-        event: type,
-        submission: d.submission,
-        device: token,
-        sender: d.sender,
-        channel,
-        answers: d.answers,
-        started_at: d.started_at,
-        completed_at: d.completed_at,
-      };
-    }
-    case 'message_status': {
-      if (channel !== 'waba') {
-        throw invalid('channel', `message_status comes only from WABA devices; this device is on ${channelLabel(channel)}`);
-      }
-      const d = data as MessageStatusData;
-      const errors = d.metadata?.errors;
-      return {
-        event: type,
-        channel,
-        device: token,
-        recipient: d.recipient,
-        message_id: d.message_id,
-        status: d.status,
-        metadata: { message_id: d.message_id, status: d.status, ...(errors === undefined ? {} : { errors }) },
-      };
-    }
-    default:
-      throw invalid('event', `is not an event type: ${String(type)}`);
-  }
+  const produces = catalogue.channelProduces(device.channel, type);
+  if (!produces.ok) throw invalid('channel', produces.reason);
+  return catalogue.event(type).build(data, device);
+}
+
+/** Validates and builds in one step: the stored body of an event as the platform published it. */
+export function eventPayload(type: EventType, device: { token: string; channel: Channel }, data: unknown): Record<string, unknown> {
+  return buildPayload(type, device, parseEventData(type, device.channel, data));
 }
 
 /**

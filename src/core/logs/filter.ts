@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CHANNELS, SUBSCRIBABLE_EVENTS, type Channel, type AttemptOutcome, type SubscribedEvent } from '../terms.js';
+import { catalogue } from '../catalogue/index.js';
+import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
 import { uuidOrNull } from '../registry/accounts.js';
 import { parseInput } from '../validate.js';
 import type { AttemptView } from './attempts.js';
@@ -9,12 +10,17 @@ import type { AttemptView } from './attempts.js';
  * empty = all. `channels` accepts `email` because the product's list offers it; email
  * devices produce no webhooks, so it simply matches nothing.
  */
+export const LOG_ONLY_CHANNELS = ['email'] as const;
+
+/** The log's channel filter: the catalogue's channels, then the ones that never have rows. */
+export const logChannels = (): string[] => [...catalogue.channelIds(), ...LOG_ONLY_CHANNELS];
+
 export interface AttemptFilter {
   /** Device-id prefix search: the start of a device token or number/bot name. */
   deviceSearch?: string | null;
   events?: SubscribedEvent[] | null;
   statuses?: AttemptOutcome[] | null;
-  channels?: Array<Channel | 'email'> | null;
+  channels?: Channel[] | null;
   deviceId?: string | null;
   endpointId?: string | null;
   /** Any of these endpoints (a webhook's: core logs.ofWebhook). */
@@ -28,7 +34,7 @@ export interface NormalizedFilter {
   deviceSearch: string | null;
   events: SubscribedEvent[] | null;
   statuses: AttemptOutcome[] | null;
-  channels: Array<Channel | 'email'> | null;
+  channels: Channel[] | null;
   deviceId: string | null;
   endpointId: string | null;
   endpointIds: string[] | null;
@@ -57,9 +63,9 @@ const schema = z
       .max(100, 'must be at most 100 characters')
       .nullish()
       .transform((v) => (v ? v.replace(/^[@+]/, '') || null : null)),
-    events: list(z.enum(SUBSCRIBABLE_EVENTS, { message: `must be one of ${SUBSCRIBABLE_EVENTS.join(', ')}` })),
+    events: list(catalogue.subscribedEventSchema),
     statuses: list(z.enum(['success', 'failed'], { message: 'must be success or failed' })),
-    channels: list(z.enum([...CHANNELS, 'email'], { message: `must be one of ${[...CHANNELS, 'email'].join(', ')}` })),
+    channels: list(z.string().refine((c) => logChannels().includes(c), { error: () => `must be one of ${logChannels().join(', ')}` })),
     deviceId: z.string().nullish().transform((v) => (v ? uuidOrNull(v) : null)),
     endpointId: z.string().nullish().transform((v) => (v ? uuidOrNull(v) : null)),
     endpointIds: list(z.string().transform((v) => uuidOrNull(v))),

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { Account, Device } from '../../db/entities/index.js';
 import type { CoreContext } from '../context.js';
 import { CoreError, notFound } from '../errors.js';
-import { CHANNELS, INBOUND_HANDLERS, type Channel, type InboundHandler } from '../terms.js';
+import { catalogue } from '../catalogue/index.js';
+import { INBOUND_HANDLERS, type Channel, type InboundHandler } from '../terms.js';
 import { parseInput } from '../validate.js';
 import { uuidOrNull } from './accounts.js';
 
@@ -27,24 +28,18 @@ export interface RegisterDeviceInput {
 }
 
 const name = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
-const phone = z
-  .string()
-  .transform((v) => v.replace(/[\s()-]/g, '').replace(/^\+/, ''))
-  .pipe(z.string().regex(/^[1-9]\d{6,14}$/, 'must be a phone number in international format, e.g. 6281234567890'));
-const botName = z
-  .string()
-  .transform((v) => v.trim().replace(/^@/, ''))
-  .pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'must be a Telegram bot username, e.g. acme_support_bot').refine((v) => /bot$/i.test(v), 'a Telegram bot username ends in "bot"'));
+const inboundHandler = z.enum(INBOUND_HANDLERS, { message: `must be one of ${INBOUND_HANDLERS.join(', ')}` });
 
 const registerSchema = z.object({
-  channel: z.enum(CHANNELS, { message: `must be one of ${CHANNELS.join(', ')}` }),
+  channel: catalogue.channelSchema,
   name,
   identifier: z.string({ message: 'is required' }),
-  inboundHandler: z.enum(INBOUND_HANDLERS, { message: `must be one of ${INBOUND_HANDLERS.join(', ')}` }),
+  inboundHandler,
 });
 
+/** Each channel has its own identifier rule (a phone number, a bot username). */
 function parseIdentifier(channel: Channel, identifier: string): string {
-  return parseInput(channel === 'telegram' ? botName : phone, identifier, 'identifier');
+  return parseInput(catalogue.channel(channel).identifier.schema, identifier, 'identifier');
 }
 
 export async function registerDevice(ctx: CoreContext, accountId: string, input: RegisterDeviceInput): Promise<DeviceView> {
@@ -75,7 +70,7 @@ export interface UpdateDeviceInput {
 const updateSchema = z.object({
   name: name.optional(),
   identifier: z.string().optional(),
-  inboundHandler: z.enum(INBOUND_HANDLERS, { message: `must be one of ${INBOUND_HANDLERS.join(', ')}` }).optional(),
+  inboundHandler: inboundHandler.optional(),
 });
 
 /** The channel and token of a device never change: payloads and headers depend on them. */
@@ -120,7 +115,7 @@ export function deviceView(d: Device): DeviceView {
 }
 
 export function deviceLabel(d: { name: string; identifier: string; channel: Channel }): string {
-  return `${d.name} (${d.channel === 'telegram' ? '@' : '+'}${d.identifier})`;
+  return `${d.name} (${catalogue.channel(d.channel).identifier.display(d.identifier)})`;
 }
 
 function newDeviceToken(): string {

@@ -39,7 +39,7 @@ export async function checkWebhookDevices(ctx: CoreContext, accountId: string, d
   return devices.filter((d) => ids.some((id) => id.toLowerCase() === d.id));
 }
 
-/** The checked events, against the channels of the chosen devices (Message status is WABA only). */
+/** The checked events, against the channels of the chosen devices (the catalogue's producer rule). */
 export async function checkWebhookEvents(ctx: CoreContext, accountId: string, input: { deviceIds: string[]; events: SubscribedEvent[]; stored?: SubscribedEvent[] }): Promise<SubscribedEvent[]> {
   const events = parseInput(webhookInputSchema.shape.events, input.events, 'events');
   refuseNewLegacyNames(events, input.stored);

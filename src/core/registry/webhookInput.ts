@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { CoreContext } from '../context.js';
 import { invalid } from '../errors.js';
 import { checkTarget, parseTargetUrl } from '../security/urlGuard.js';
-import { SUBSCRIBABLE_EVENTS, type Channel, type SubscribedEvent } from '../terms.js';
-import { eventTypeOf } from '../events/index.js';
+import { catalogue } from '../catalogue/index.js';
+import type { Channel, SubscribedEvent } from '../terms.js';
 import { parseInput } from '../validate.js';
 
 /** What a person fills in on the New webhook modal (and the edit dialog). */
@@ -34,9 +34,15 @@ const schema = z.object({
     .max(500, 'at most 500 devices per webhook')
     .refine((ids) => new Set(ids).size === ids.length, 'lists a device twice'),
   events: z
-    .array(z.enum(SUBSCRIBABLE_EVENTS, { message: `must be one of ${SUBSCRIBABLE_EVENTS.join(', ')}` }), { message: 'must be a list of events' })
+    .array(catalogue.subscribedEventSchema, { message: 'must be a list of events' })
     .min(1, 'check at least one event')
-    .refine((evs) => new Set(evs.map(eventTypeOf)).size === evs.length, 'lists an event twice (submission and its legacy name submission.completed are the same event)'),
+    .superRefine((evs, ctx) => {
+      const twice = evs.find((e, i) => evs.findIndex((o) => catalogue.eventTypeOf(o) === catalogue.eventTypeOf(e)) !== i);
+      if (twice === undefined) return;
+      const type = catalogue.eventTypeOf(twice);
+      const also = twice === type ? '' : ` (${twice} is the legacy name of ${type}: they are the same event)`;
+      ctx.addIssue({ code: 'custom', message: `lists ${type} twice${also}` });
+    }),
 });
 
 export type ParsedWebhookInput = z.output<typeof schema> & { url: string };
@@ -50,36 +56,44 @@ export async function parseWebhookInput(ctx: CoreContext, input: WebhookInput): 
 }
 
 /**
- * The events an endpoint of one channel stores. `message_status` comes only from WABA
- * devices, so it is kept on the WABA endpoint alone; a channel left with no event would
- * receive nothing, which is refused rather than saved silently.
+ * The events an endpoint of one channel stores: those its channel produces (the catalogue's
+ * producer rule), so an event only some channels produce is kept on their endpoints alone.
+ * An event none of the chosen channels produces, or a channel left with no event (it would
+ * receive nothing), is refused rather than saved silently.
  */
 export function eventsForChannel(channel: Channel, events: SubscribedEvent[], channels: Channel[]): SubscribedEvent[] {
-  if (events.includes('message_status') && !channels.includes('waba')) {
-    throw invalid('events', 'Message status is sent only for WABA devices: link a WABA device or uncheck Message status');
+  for (const e of events) {
+    const type = catalogue.eventTypeOf(e);
+    if (channels.some((c) => catalogue.channelProduces(c, type).ok)) continue;
+    const label = catalogue.eventLabel(type);
+    const only = catalogue.producingLabels(type);
+    throw invalid('events', `${label} is sent only for ${only} devices: link a ${only} device or uncheck ${label}`);
   }
-  const kept = channel === 'waba' ? events : events.filter((e) => e !== 'message_status');
+  const kept = events.filter((e) => catalogue.channelProduces(channel, catalogue.eventTypeOf(e)).ok);
   if (kept.length === 0) {
-    throw invalid('events', `the ${channel} devices would receive no event: Message status is WABA only, so also check Incoming Message or Submission, or link only WABA devices`);
+    const dropped = events.map((e) => `${catalogue.eventLabel(catalogue.eventTypeOf(e))} is ${catalogue.producingLabels(catalogue.eventTypeOf(e))} only`);
+    throw invalid(
+      'events',
+      `the ${catalogue.channelLabel(channel)} devices would receive no event: ${dropped.join(', ')}; also check an event ${catalogue.channelLabel(channel)} devices send, or link only devices that send the checked events`,
+    );
   }
   return kept;
 }
 
-/** The legacy stored names (`submission.completed`): kept where stored, never chosen anew. */
-const LEGACY_NAMES: readonly SubscribedEvent[] = SUBSCRIBABLE_EVENTS.filter((e) => eventTypeOf(e) !== e);
 
 /**
  * The events a webhook form offers: every current name, plus a legacy name the webhook
  * already stores (so editing a legacy endpoint keeps what its receiver routes on).
  */
 export function eventChoices(stored: readonly SubscribedEvent[] = []): SubscribedEvent[] {
-  return SUBSCRIBABLE_EVENTS.filter((e) => !LEGACY_NAMES.includes(e) || stored.includes(e));
+  const legacy = catalogue.legacyNames();
+  return catalogue.subscribableNames().filter((e) => !legacy.includes(e) || stored.includes(e));
 }
 
 /** Refuses a legacy name the webhook does not already store: new integrations use `submission`. */
 export function refuseNewLegacyNames(events: readonly SubscribedEvent[], stored: readonly SubscribedEvent[] = []): void {
-  const legacy = events.find((e) => LEGACY_NAMES.includes(e) && !stored.includes(e));
-  if (legacy) throw invalid('events', `${legacy} is the legacy name of ${eventTypeOf(legacy)}, kept only for endpoints that already store it: check ${eventTypeOf(legacy)} instead`);
+  const legacy = events.find((e) => catalogue.legacyNames().includes(e) && !stored.includes(e));
+  if (legacy) throw invalid('events', `${legacy} is the legacy name of ${catalogue.eventTypeOf(legacy)}, kept only for endpoints that already store it: check ${catalogue.eventTypeOf(legacy)} instead`);
 }
 
 /** The field rules, for checking a form one field at a time (registry/webhookDraft.ts). */

@@ -1,3 +1,4 @@
+import { catalogue } from '../catalogue/index.js';
 import { Endpoint } from '../../db/entities/index.js';
 import { webhookPage, webhookSummary } from '../../db/sql/webhookPage.js';
 import type { CoreContext } from '../context.js';
@@ -5,7 +6,6 @@ import { invalid } from '../errors.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import { secretHint } from '../security/secrets.js';
 import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
-import { channelLabel } from '../events/index.js';
 import { endpointView, getWebhookEndpoints, type EndpointView } from './webhooks.js';
 
 /** One row of Webhooks → Webhook: a logical webhook, whatever number of endpoints it has. */
@@ -85,7 +85,7 @@ export async function findWebhook(ctx: CoreContext, accountId: string, query: st
 
 /** How the list names a webhook's channels: the channel's label, or "Mixed channels". */
 export function channelsLabel(w: Pick<WebhookRow, 'channel'>): string {
-  return w.channel === 'mixed' ? 'Mixed channels' : channelLabel(w.channel);
+  return w.channel === 'mixed' ? 'Mixed channels' : catalogue.channelLabel(w.channel);
 }
 
 export async function summarizeWebhooks(ctx: CoreContext, accountId: string): Promise<WebhookSummary> {

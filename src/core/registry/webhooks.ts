@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { announceEndpointStatus } from '../../db/sql/endpointStatus.js';
 import { Account, Device, Endpoint } from '../../db/entities/index.js';
+import { catalogue } from '../catalogue/index.js';
 import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
 import { secretHint, newSigningKey } from '../security/secrets.js';
@@ -184,9 +185,10 @@ async function loadDevices(em: EntityManager, accountId: string, ids: string[]):
   return devices;
 }
 
+/** The chosen devices by channel, in the catalogue's order: one endpoint per channel. */
 function groupByChannel(devices: Device[]): Map<Channel, Device[]> {
   const byChannel = new Map<Channel, Device[]>();
-  for (const channel of ['whatsapp', 'telegram', 'waba'] as const) {
+  for (const channel of catalogue.channelIds()) {
     const list = devices.filter((d) => d.channel === channel);
     if (list.length) byChannel.set(channel, list);
   }

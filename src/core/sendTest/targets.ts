@@ -1,10 +1,10 @@
 import { Device, Endpoint } from '../../db/entities/index.js';
 import type { CoreContext } from '../context.js';
 import { notFound } from '../errors.js';
-import { eventTypeOf, renderBody, samplePayload, sampleScenario } from '../events/index.js';
+import { catalogue } from '../catalogue/index.js';
+import { renderBody, samplePayload, sampleScenario } from '../events/index.js';
 import { uuidOrNull } from '../registry/accounts.js';
 import { deviceView, type DeviceView } from '../registry/devices.js';
-import { isSubscribedEvent } from '../events/index.js';
 import type { EndpointStatus, SubscribedEvent } from '../terms.js';
 
 /** One row of the Webhooks → Test dropdown: endpoint × linked device × subscribed event. */
@@ -36,7 +36,7 @@ export function targetId(endpointId: string, deviceId: string, event: Subscribed
 function parseTargetId(id: string): { endpointId: string; deviceId: string; event: SubscribedEvent } | null {
   if (!id.startsWith('tt_')) return null;
   const [endpointId, deviceId, event, extra] = Buffer.from(id.slice(3), 'base64url').toString('utf8').split('|');
-  if (!endpointId || !deviceId || !event || extra !== undefined || !isSubscribedEvent(event)) return null;
+  if (!endpointId || !deviceId || !event || extra !== undefined || !catalogue.isSubscribedEvent(event)) return null;
   return { endpointId: uuidOrNull(endpointId), deviceId: uuidOrNull(deviceId), event };
 }
 
@@ -83,12 +83,12 @@ export async function resolveTarget(ctx: CoreContext, accountId: string, id: str
 }
 
 export function samplePayloadJson(device: Device, event: SubscribedEvent): string {
-  return JSON.stringify(samplePayload(eventTypeOf(event), deviceView(device)));
+  return JSON.stringify(samplePayload(catalogue.eventTypeOf(event), deviceView(device)));
 }
 
 export async function getTestTarget(ctx: CoreContext, accountId: string, id: string): Promise<TestTargetDetail> {
   const { target, device } = await resolveTarget(ctx, accountId, id);
-  const type = eventTypeOf(target.event);
+  const type = catalogue.eventTypeOf(target.event);
   return {
     target,
     device: deviceView(device),

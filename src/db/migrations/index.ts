@@ -3,6 +3,7 @@ import { Migration20261123000000_init } from './Migration20261123000000_init.js'
 import { Migration20261123100000_bot } from './Migration20261123100000_bot.js';
 import { Migration20261123200000_perf } from './Migration20261123200000_perf.js';
 import { Migration20261201000000_queue } from './Migration20261201000000_queue.js';
+import { Migration20261201100000_catalogue } from './Migration20261201100000_catalogue.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -13,4 +14,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123100000_bot', class: Migration20261123100000_bot },
   { name: 'Migration20261123200000_perf', class: Migration20261123200000_perf },
   { name: 'Migration20261201000000_queue', class: Migration20261201000000_queue },
+  { name: 'Migration20261201100000_catalogue', class: Migration20261201100000_catalogue },
 ];

@@ -3,11 +3,12 @@ import { accountOf, type GraphQLContext } from '../context.js';
 import { ChannelEnum } from '../enums.js';
 import { deviceOut } from '../mappers.js';
 import { Device, RegisterDeviceInput, UpdateDeviceInput } from '../types/device.js';
+import type { Channel } from '../../core/terms.js';
 
 @Resolver()
 export class DeviceResolver {
   @Query(() => [Device])
-  async devices(@Arg('channel', () => ChannelEnum, { nullable: true }) channel: ChannelEnum | null, @Ctx() ctx: GraphQLContext): Promise<Device[]> {
+  async devices(@Arg('channel', () => ChannelEnum, { nullable: true }) channel: Channel | null, @Ctx() ctx: GraphQLContext): Promise<Device[]> {
     return (await ctx.core.devices.list(accountOf(ctx), { channel: channel ?? undefined })).map(deviceOut);
   }
 

@@ -4,6 +4,7 @@ import { accountOf, publisherOf, type GraphQLContext } from '../context.js';
 import { EventTypeEnum } from '../enums.js';
 import { deviceOut, endpointOut } from '../mappers.js';
 import { PublishEventPayload, RedeliverFailedPayload, RedeliverPayload, TroubleshootReport } from '../types/platform.js';
+import type { SubscribedEvent } from '../../core/terms.js';
 
 @Resolver()
 export class PlatformResolver {
@@ -12,7 +13,7 @@ export class PlatformResolver {
   })
   publishEvent(
     @Arg('deviceToken') deviceToken: string,
-    @Arg('event', () => EventTypeEnum) event: EventTypeEnum,
+    @Arg('event', () => EventTypeEnum) event: SubscribedEvent,
     @Arg('data', () => GraphQLJSON) data: unknown,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PublishEventPayload> {
@@ -38,7 +39,7 @@ export class PlatformResolver {
   async troubleshoot(
     @Arg('endpointId', () => ID) endpointId: string,
     @Arg('deviceId', () => ID, { nullable: true }) deviceId: string | null,
-    @Arg('event', () => EventTypeEnum, { nullable: true }) event: EventTypeEnum | null,
+    @Arg('event', () => EventTypeEnum, { nullable: true }) event: SubscribedEvent | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<TroubleshootReport> {
     const r = await ctx.core.diagnose.troubleshoot(accountOf(ctx), { endpointId, deviceId, event });

@@ -1,7 +1,14 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { catalogue } from '../../core/catalogue/index.js';
 import { ChannelEnum, InboundHandlerEnum } from '../enums.js';
+import type { Channel, InboundHandler } from '../../core/terms.js';
 
-@ObjectType({ description: 'A WhatsApp line, Telegram bot or WABA number.' })
+/** "phone number in international format (WhatsApp, WABA) or bot username (Telegram)" */
+const identifierKinds = [...new Set(catalogue.channels.map((c) => c.identifier.kind))]
+  .map((kind) => `${kind} (${catalogue.channels.filter((c) => c.identifier.kind === kind).map((c) => c.label).join(', ')})`)
+  .join(' or ');
+
+@ObjectType({ description: `A line or bot on a channel (${catalogue.channels.map((c) => c.label).join(', ')}).` })
 export class Device {
   @Field(() => ID)
   id!: string;
@@ -10,16 +17,16 @@ export class Device {
   token!: string;
 
   @Field(() => ChannelEnum)
-  channel!: ChannelEnum;
+  channel!: Channel;
 
   @Field()
   name!: string;
 
-  @Field({ description: 'Phone number or bot name.' })
+  @Field({ description: `The ${identifierKinds}.` })
   identifier!: string;
 
-  @Field(() => InboundHandlerEnum, { description: 'On incoming message: only WEBHOOK fires INCOMING_MESSAGE events.' })
-  inboundHandler!: InboundHandlerEnum;
+  @Field(() => InboundHandlerEnum, { description: 'On incoming message (see InboundHandler).' })
+  inboundHandler!: InboundHandler;
 
   @Field({ description: 'Name + number or bot name, as labels show devices.' })
   label!: string;
@@ -28,16 +35,16 @@ export class Device {
 @InputType()
 export class RegisterDeviceInput {
   @Field(() => ChannelEnum)
-  channel!: ChannelEnum;
+  channel!: Channel;
 
   @Field()
   name!: string;
 
-  @Field({ description: 'Phone number in international format (WhatsApp, WABA) or bot username (Telegram).' })
+  @Field({ description: `The ${identifierKinds}.` })
   identifier!: string;
 
   @Field(() => InboundHandlerEnum)
-  inboundHandler!: InboundHandlerEnum;
+  inboundHandler!: InboundHandler;
 }
 
 @InputType()
@@ -49,5 +56,5 @@ export class UpdateDeviceInput {
   identifier?: string;
 
   @Field(() => InboundHandlerEnum, { nullable: true })
-  inboundHandler?: InboundHandlerEnum;
+  inboundHandler?: InboundHandler;
 }

@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { AttemptOutcomeEnum, ChannelEnum, EventTypeEnum, LogChannelEnum } from '../enums.js';
 import { Diagnosis, PageInfo } from './common.js';
+import type { AttemptOutcome, Channel, SubscribedEvent } from '../../core/terms.js';
 
 @InputType({ description: 'The filters of Webhooks → Logs. Absent = all. A cursor only continues the filter it was made with.' })
 export class DeliveryLogFilter {
@@ -8,13 +9,13 @@ export class DeliveryLogFilter {
   deviceSearch?: string | null;
 
   @Field(() => [EventTypeEnum], { nullable: true })
-  events?: EventTypeEnum[] | null;
+  events?: SubscribedEvent[] | null;
 
   @Field(() => [AttemptOutcomeEnum], { nullable: true })
-  statuses?: AttemptOutcomeEnum[] | null;
+  statuses?: AttemptOutcome[] | null;
 
   @Field(() => LogChannelEnum, { nullable: true })
-  channel?: LogChannelEnum | null;
+  channel?: string | null;
 
   @Field(() => ID, { nullable: true })
   deviceId?: string | null;
@@ -53,16 +54,16 @@ export class DeliveryLog {
   webhookName!: string;
 
   @Field(() => EventTypeEnum)
-  event!: EventTypeEnum;
+  event!: SubscribedEvent;
 
   @Field(() => ChannelEnum)
-  channel!: ChannelEnum;
+  channel!: Channel;
 
   @Field()
   url!: string;
 
   @Field(() => AttemptOutcomeEnum)
-  outcome!: AttemptOutcomeEnum;
+  outcome!: AttemptOutcome;
 
   @Field(() => Int, { nullable: true, description: 'Null when no response came.' })
   httpCode!: number | null;

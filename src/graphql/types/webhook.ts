@@ -1,7 +1,15 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { ChannelEnum, EndpointStatusEnum, EventTypeEnum } from '../enums.js';
+import { catalogue } from '../../core/catalogue/index.js';
+import { enumName, ChannelEnum, EndpointStatusEnum, EventTypeEnum } from '../enums.js';
 import { PageInfo } from './common.js';
 import { Device } from './device.js';
+import type { Channel, EndpointStatus, SubscribedEvent } from '../../core/terms.js';
+
+/** "; MESSAGE_STATUS needs a WABA device": events that only some channels produce. */
+const needs = catalogue.events
+  .filter((e) => e.producer.channels !== 'all')
+  .map((e) => `; ${enumName(e.type)} needs a ${catalogue.producingLabels(e.type)} device`)
+  .join('');
 
 @ObjectType({ description: 'One stored destination: the devices of one channel of a webhook.' })
 export class Endpoint {
@@ -15,7 +23,7 @@ export class Endpoint {
   batchId!: string;
 
   @Field(() => ChannelEnum)
-  channel!: ChannelEnum;
+  channel!: Channel;
 
   @Field()
   name!: string;
@@ -27,10 +35,10 @@ export class Endpoint {
   secretHint!: string | null;
 
   @Field(() => [EventTypeEnum])
-  events!: EventTypeEnum[];
+  events!: SubscribedEvent[];
 
   @Field(() => EndpointStatusEnum)
-  status!: EndpointStatusEnum;
+  status!: EndpointStatus;
 
   @Field(() => [Device])
   devices!: Device[];
@@ -63,16 +71,16 @@ export class Webhook {
   channel!: string;
 
   @Field(() => [ChannelEnum])
-  channels!: ChannelEnum[];
+  channels!: Channel[];
 
   @Field(() => Int)
   deviceCount!: number;
 
   @Field(() => [EventTypeEnum], { description: 'Event badges.' })
-  events!: EventTypeEnum[];
+  events!: SubscribedEvent[];
 
   @Field(() => EndpointStatusEnum, { description: 'ACTIVE when every endpoint of the webhook is Active.' })
-  status!: EndpointStatusEnum;
+  status!: EndpointStatus;
 
   @Field(() => String, { nullable: true })
   secretHint!: string | null;
@@ -131,8 +139,8 @@ export class SaveWebhooksInput {
   @Field(() => [ID], { description: 'At least one device, any mix of channels.' })
   deviceIds!: string[];
 
-  @Field(() => [EventTypeEnum], { description: 'At least one event; MESSAGE_STATUS needs a WABA device.' })
-  events!: EventTypeEnum[];
+  @Field(() => [EventTypeEnum], { description: `At least one event${needs}.` })
+  events!: SubscribedEvent[];
 }
 
 @ObjectType()
@@ -153,13 +161,13 @@ export class TestTarget {
   deviceId!: string;
 
   @Field(() => EventTypeEnum)
-  event!: EventTypeEnum;
+  event!: SubscribedEvent;
 
   @Field()
   url!: string;
 
   @Field(() => EndpointStatusEnum)
-  status!: EndpointStatusEnum;
+  status!: EndpointStatus;
 }
 
 @ObjectType()
