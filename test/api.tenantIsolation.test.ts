@@ -38,7 +38,7 @@ beforeAll(async () => {
   ))).saveWebhooks;
   Object.assign(victim, { webhookId: saved.webhookId, endpointId: saved.endpoints[0]!.id, targetId: saved.testTargets[0]!.id });
   await ok(gql(`mutation($id: ID!) { sendTest(targetId: $id) { success } }`, { id: victim.targetId }));
-  await ok(gql(`mutation($t: String!, $d: JSON!) { publishEvent(deviceToken: $t, event: SUBMISSION, data: $d) { eventId } }`, { t: device.token, d: publishedData('submission', { ...device, label: '', accountId: '', inboundHandler: 'webhook' }) }));
+  await ok(gql(`mutation($t: String!, $d: JSON!) { publishEvent(deviceToken: $t, event: SUBMISSION, data: $d) { eventId } }`, { t: device.token, d: publishedData('submission', { ...device, channel: 'telegram', label: '', accountId: '', inboundHandler: 'webhook' }) }));
   const live = await eventually(async () => (await gw.core.logs.list((await gw.core.accounts.authenticate(a.createAccount.apiKey) as { accountId: string }).accountId, { filter: { test: false } })).items[0]);
   Object.assign(victim, { attemptId: live.id, deliveryId: live.deliveryId });
 });

@@ -37,9 +37,11 @@ const schema = z.object({
     .array(catalogue.subscribedEventSchema, { message: 'must be a list of events' })
     .min(1, 'check at least one event')
     .superRefine((evs, ctx) => {
-      const twice = evs.find((e, i) => evs.findIndex((o) => catalogue.eventTypeOf(o) === catalogue.eventTypeOf(e)) !== i);
+      // Runs even when an item was refused; unknown names are that item's error, not this one.
+      const typeOf = (e: string) => (catalogue.isSubscribedEvent(e) ? catalogue.eventTypeOf(e) : e);
+      const twice = evs.find((e, i) => evs.findIndex((o) => typeOf(o) === typeOf(e)) !== i);
       if (twice === undefined) return;
-      const type = catalogue.eventTypeOf(twice);
+      const type = typeOf(twice);
       const also = twice === type ? '' : ` (${twice} is the legacy name of ${type}: they are the same event)`;
       ctx.addIssue({ code: 'custom', message: `lists ${type} twice${also}` });
     }),
