@@ -22,7 +22,7 @@ async function seedOnce(core: Core): Promise<{ accountId: string; apiKey: string
   if ((await core.accounts.count()) > 0) return null;
   const { account, apiKey } = await core.accounts.create({ name: 'Demo account' });
   for (const channel of catalogue.channels) {
-    await core.devices.register(account.id, { channel: channel.id, ...channel.sample.device, inboundHandler: 'webhook' });
+    await core.devices.register(account.id, { channel: channel.id, ...channel.sample.device });
   }
   return { accountId: account.id, apiKey };
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { catalogue, defineChannel, defineEvent } from '../src/core/catalogue/index.js';
 import { phoneNumber } from '../src/core/catalogue/fields.js';
 import { gqlClient, ok, PLATFORM_KEY, startApiGateway } from './helpers/api.js';
+import { eventually } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 
 /**
@@ -18,7 +19,7 @@ const sms = defineChannel({
   identifier: { kind: 'phone number in international format', schema: phoneNumber, display: (id) => `+${id}` },
   contact: { details: z.looseObject({ carrier: z.string() }), metadata: z.looseObject({}) },
   sample: {
-    device: { name: 'Text line', identifier: '6281200001111' },
+    device: { name: 'Text line', identifier: '6281200001111', inboundHandler: 'webhook' },
     user: '6281234567890',
     details: { carrier: 'Telkomsel' },
     metadata: () => ({}),
@@ -110,13 +111,16 @@ describe('a channel and an event added in the catalogue alone', () => {
     expect(Object.keys(body as object)).toEqual(['event', 'device', 'channel', 'message_id', 'emoji', 'sender', 'timestamp', 'production']);
     expect(body).toMatchObject({ event: 'reaction', channel: 'sms', emoji: '🎉', production: true });
 
-    // The log filters by the new channel and event.
-    const logs = await ok(
-      gql<{ deliveryLogs: { edges: Array<{ node: { event: string; channel: string; test: boolean } }> } }>(
-        `{ deliveryLogs(filter: { channel: SMS, events: [REACTION] }) { edges { node { event channel test } } } }`,
-      ),
-    );
-    expect(logs.deliveryLogs.edges.map((e) => e.node)).toEqual([
+    // The log filters by the new channel and event (the live attempt is recorded after its response).
+    const logs = await eventually(async () => {
+      const page = await ok(
+        gql<{ deliveryLogs: { edges: Array<{ node: { event: string; channel: string; test: boolean } }> } }>(
+          `{ deliveryLogs(filter: { channel: SMS, events: [REACTION] }) { edges { node { event channel test } } } }`,
+        ),
+      );
+      return page.deliveryLogs.edges.length === 2 && page.deliveryLogs.edges.map((e) => e.node);
+    }, 'the live attempt in the log');
+    expect(logs).toEqual([
       { event: 'REACTION', channel: 'SMS', test: false },
       { event: 'REACTION', channel: 'SMS', test: true },
     ]);

@@ -16,7 +16,7 @@ export const whatsapp = defineChannel({
     metadata: z.looseObject({ inboxid: z.int(), isgroup: z.boolean(), isforwarded: z.boolean() }),
   },
   sample: {
-    device: { name: 'Support line', identifier: '6281234567890' },
+    device: { name: 'Support line', identifier: '6281234567890', inboundHandler: 'webhook' },
     user: SAMPLE.userPhone,
     details: { type: 'personal', sender: SAMPLE.userPhone, pushname: SAMPLE.userName, from_me: false },
     metadata: () => ({ inboxid: 0, isgroup: false, isforwarded: false }),
@@ -45,7 +45,7 @@ export const telegram = defineChannel({
     metadata: z.looseObject({}),
   },
   sample: {
-    device: { name: 'Helpdesk bot', identifier: 'kirisan_helpdesk_bot' },
+    device: { name: 'Helpdesk bot', identifier: 'kirisan_helpdesk_bot', inboundHandler: 'webhook' },
     user: String(TELEGRAM_CHAT),
     details: { chat_id: TELEGRAM_CHAT, user_id: TELEGRAM_CHAT, username: 'jane_doe' },
     // Same keys as WhatsApp's: the platform sends them on every channel.
@@ -63,7 +63,8 @@ export const waba = defineChannel({
     metadata: z.looseObject({}),
   },
   sample: {
-    device: { name: 'Sales (WABA)', identifier: '6281298765432' },
+    // Not Webhook: the demo shows an incoming message that is stored but not routed, and why.
+    device: { name: 'Sales (WABA)', identifier: '6281298765432', inboundHandler: 'autoreply' },
     user: SAMPLE.userPhone,
     details: { wa_id: SAMPLE.userPhone, profile_name: SAMPLE.userName, message_id: SAMPLE.wamidIn },
     metadata: (device) => ({

@@ -32,7 +32,7 @@ export interface ChannelEntry {
 
 export interface ChannelSample {
   /** The demo account's device of this channel. */
-  device: { name: string; identifier: string };
+  device: { name: string; identifier: string; inboundHandler: InboundHandler };
   /** The reply target of the sample user (a phone number, a Telegram chat id). */
   user: string;
   details: Record<string, unknown>;
