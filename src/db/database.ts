@@ -21,7 +21,17 @@ export interface Database {
    * timeouts (see core/index.ts).
    */
   available(): boolean;
+  /**
+   * Named SQL on a connection the ORM lent (inside an ORM transaction, db/transaction.ts),
+   * counted and watched like the pool's statements.
+   */
+  lent(connection: pg.ClientBase): SqlClient;
   close(): Promise<void>;
+}
+
+/** Something named statements can be sent on; the pool, a client and a lent connection all are. */
+export interface SqlClient {
+  query: pg.ClientBase['query'];
 }
 
 /** How often an unreachable database is probed, ms. */
@@ -111,6 +121,14 @@ export async function openDatabase(url: string, settings: DatabaseSettings): Pro
     url,
     statements: () => statements,
     available: () => !down,
+    lent: (connection) => ({
+      query: ((...args: Parameters<pg.ClientBase['query']>) => {
+        statements++;
+        const r = (connection.query as (...a: unknown[]) => unknown)(...args);
+        if (r instanceof Promise) r.catch(observe);
+        return r;
+      }) as pg.ClientBase['query'],
+    }),
     async close() {
       closed = true;
       if (probe) clearInterval(probe);

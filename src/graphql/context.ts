@@ -1,5 +1,5 @@
 import type { Core } from '../core/index.js';
-import { CoreError } from '../core/errors.js';
+import * as access from '../core/access.js';
 import type { Principal } from '../core/registry/accounts.js';
 import type { AttemptFeed } from '../core/logs/feed.js';
 import type { EndpointStatusFeed } from '../core/registry/endpointStatusFeed.js';
@@ -25,20 +25,7 @@ export async function principalFor(core: Core, authorization: unknown): Promise<
   return key ? core.accounts.authenticate(key) : null;
 }
 
-/** The calling account; the platform key is refused here (it only creates accounts and publishes). */
-export function accountOf(ctx: GraphQLContext): string {
-  if (!ctx.principal) throw new CoreError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key>');
-  if (ctx.principal.kind !== 'account') throw new CoreError('FORBIDDEN', 'the platform key may only create accounts and publish events; use an account\'s API key');
-  return ctx.principal.accountId;
-}
-
-export function requirePlatform(ctx: GraphQLContext): void {
-  if (!ctx.principal) throw new CoreError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key>');
-  if (ctx.principal.kind !== 'platform') throw new CoreError('FORBIDDEN', 'only the platform key (PLATFORM_API_KEY) may do this');
-}
-
-/** Account key → its account; platform key → any account (null). */
-export function publisherOf(ctx: GraphQLContext): string | null {
-  if (!ctx.principal) throw new CoreError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key>');
-  return ctx.principal.kind === 'account' ? ctx.principal.accountId : null;
-}
+/** The rules are core's (core/access.ts): these only hand it the caller of this request. */
+export const accountOf = (ctx: GraphQLContext): string => access.accountOf(ctx.principal);
+export const requirePlatform = (ctx: GraphQLContext): void => access.requirePlatform(ctx.principal);
+export const publisherOf = (ctx: GraphQLContext): string | null => access.publisherOf(ctx.principal);

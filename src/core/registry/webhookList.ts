@@ -1,5 +1,7 @@
 import { catalogue } from '../catalogue/index.js';
+import { IsolationLevel } from '@mikro-orm/core';
 import { Endpoint } from '../../db/entities/index.js';
+import { inTransaction } from '../../db/transaction.js';
 import { webhookPage, webhookSummary } from '../../db/sql/webhookPage.js';
 import type { CoreContext } from '../context.js';
 import { invalid } from '../errors.js';
@@ -48,14 +50,19 @@ export async function listWebhooks(
   const filter = { search };
   const after = decodeCursor(opts.after, filter, 2) as [string, string] | null;
   const pattern = search === null ? null : `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const keys = await webhookPage(ctx.db.pool, { accountId, search: pattern, after, limit: limit + 1 });
-  const endpoints = keys.length
-    ? await ctx.db.orm.em.fork().find(
-        Endpoint,
-        { account: accountId, webhookId: { $in: keys.map((k) => k.webhook_id) } },
-        { populate: ['devices'], orderBy: { channel: 'asc' } },
-      )
-    : [];
+  // The page's keys (grouped SQL, keyset) and its rows (entities with their devices) from one
+  // snapshot: a webhook deleted or edited in between cannot leave a key without its rows.
+  const { keys, endpoints } = await inTransaction(
+    ctx.db,
+    async ({ em, sql }) => {
+      const keys = await webhookPage(sql, { accountId, search: pattern, after, limit: limit + 1 });
+      const endpoints = keys.length
+        ? await em.find(Endpoint, { account: accountId, webhookId: { $in: keys.map((k) => k.webhook_id) } }, { populate: ['devices'], orderBy: { channel: 'asc' } })
+        : [];
+      return { keys, endpoints };
+    },
+    { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
+  );
   const rows = keys.map((k) => ({ key: k, row: toRow(endpoints.filter((e) => e.webhookId === k.webhook_id)) }));
   const page = toPage(rows, limit, (r) => [r.key.created_at, r.key.webhook_id], filter);
   return { ...page, items: page.items.map((r) => r.row) };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { announceEndpointStatus } from '../../db/sql/endpointStatus.js';
+import { inTransaction, type Queryable } from '../../db/transaction.js';
 import { Account, Device, Endpoint } from '../../db/entities/index.js';
 import { catalogue } from '../catalogue/index.js';
 import type { CoreContext } from '../context.js';
@@ -41,8 +42,7 @@ export interface SaveResult {
 export async function saveWebhooks(ctx: CoreContext, accountId: string, input: WebhookInput): Promise<SaveResult> {
   const parsed = await parseWebhookInput(ctx, input);
   refuseNewLegacyNames(parsed.events);
-  const em = ctx.db.orm.em.fork();
-  const result = await em.transactional(async (tx) => {
+  return inTransaction(ctx.db, async ({ em: tx, sql }) => {
     const devices = await loadDevices(tx, accountId, parsed.deviceIds);
     const byChannel = groupByChannel(devices);
     const channels = [...byChannel.keys()];
@@ -54,10 +54,10 @@ export async function saveWebhooks(ctx: CoreContext, accountId: string, input: W
       newEndpoint(ctx, tx, { accountId, webhookId, batchId, signingKey, channel, events, parsed, devices: byChannel.get(channel) ?? [] }),
     );
     await tx.flush();
-    return { webhookId, batchId, endpoints: endpoints.map(endpointView), signingKey };
+    const views = endpoints.map(endpointView);
+    await announce(sql, accountId, views);
+    return { webhookId, batchId, endpoints: views, signingKey };
   });
-  await announce(ctx, accountId, result.endpoints);
-  return result;
 }
 
 /**
@@ -68,8 +68,7 @@ export async function saveWebhooks(ctx: CoreContext, accountId: string, input: W
  */
 export async function updateWebhook(ctx: CoreContext, accountId: string, webhookId: string, input: WebhookInput): Promise<SaveResult> {
   const parsed = await parseWebhookInput(ctx, input);
-  const em = ctx.db.orm.em.fork();
-  const { result, before, removed } = await em.transactional(async (tx) => {
+  return inTransaction(ctx.db, async ({ em: tx, sql }) => {
     const existing = await loadWebhookEndpoints(tx, accountId, webhookId);
     refuseNewLegacyNames(parsed.events, existing.flatMap((e) => e.events));
     const before = new Map(existing.map((e) => [e.id, e.status]));
@@ -98,11 +97,10 @@ export async function updateWebhook(ctx: CoreContext, accountId: string, webhook
     for (const gone of existing.filter((e) => !kept.includes(e))) tx.remove(gone);
     await tx.flush();
     const result: SaveResult = { webhookId: existing[0]!.webhookId, batchId, endpoints: kept.map(endpointView), signingKey };
-    return { result, before, removed };
+    await announce(sql, accountId, result.endpoints.filter((e) => before.get(e.id) !== e.status));
+    await announce(sql, accountId, removed, 'deleted');
+    return result;
   });
-  await announce(ctx, accountId, result.endpoints.filter((e) => before.get(e.id) !== e.status));
-  await announce(ctx, accountId, removed, 'deleted');
-  return result;
 }
 
 /** A new Pending test endpoint: one channel's devices of a webhook. */
@@ -131,22 +129,20 @@ function newEndpoint(
 
 /** Removes the webhook's endpoints; their attempts stay in the log under the old name and URL. */
 export async function deleteWebhook(ctx: CoreContext, accountId: string, webhookId: string): Promise<{ deletedEndpointIds: string[] }> {
-  const em = ctx.db.orm.em.fork();
-  const deleted = await em.transactional(async (tx) => {
+  return inTransaction(ctx.db, async ({ em: tx, sql }) => {
     const endpoints = await loadWebhookEndpoints(tx, accountId, webhookId);
     const views = endpoints.map(endpointView);
     endpoints.forEach((e) => tx.remove(e));
     await tx.flush();
-    return views;
+    await announce(sql, accountId, views, 'deleted');
+    return { deletedEndpointIds: views.map((e) => e.id) };
   });
-  await announce(ctx, accountId, deleted, 'deleted');
-  return { deletedEndpointIds: deleted.map((e) => e.id) };
 }
 
-/** Status changes are announced after commit, for live subscribers in any process. */
-export async function announce(ctx: CoreContext, accountId: string, endpoints: Array<Pick<EndpointView, 'id' | 'webhookId' | 'status'>>, status?: 'deleted'): Promise<void> {
+/** Status changes, for live subscribers in any process: sent in the transaction, heard on commit. */
+export async function announce(sql: Queryable, accountId: string, endpoints: Array<Pick<EndpointView, 'id' | 'webhookId' | 'status'>>, status?: 'deleted'): Promise<void> {
   await announceEndpointStatus(
-    ctx.db.pool,
+    sql,
     endpoints.map((e) => ({ accountId, endpointId: e.id, webhookId: e.webhookId, status: status ?? e.status })),
   );
 }

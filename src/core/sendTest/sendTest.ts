@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Endpoint } from '../../db/entities/index.js';
+import { withAttemptPartitions } from '../../db/sql/attemptPartitions.js';
 import { recordAttempts, type AttemptInsert } from '../../db/sql/recordAttempts.js';
+import { inTransaction, type Transaction } from '../../db/transaction.js';
 import type { CoreContext } from '../context.js';
 import type { AttemptErrorCode } from '../dispatch/attemptError.js';
 import { attemptRecord } from '../dispatch/attemptRecord.js';
@@ -59,9 +61,15 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
     },
     r,
   );
-  const { attemptIds } = await recordAttempts(ctx.db.pool, null, [attempt], []);
-  const activatedEndpointIds = r.ok ? await activateBatch(ctx, accountId, endpoint.batchId) : [];
-  const attemptId = attemptIds[0]!;
+  // The attempt, the batch's activation and its announcement commit together: a test the log
+  // shows as a success has activated its batch, and live subscribers hear of it only then.
+  const record = () =>
+    inTransaction(ctx.db, async (tx) => {
+      const { attemptIds } = await recordAttempts(tx.sql, null, [attempt], []);
+      const activated = r.ok ? await activateBatch(ctx, tx, accountId, endpoint.batchId) : [];
+      return { attemptId: attemptIds[0]!, activatedEndpointIds: activated };
+    });
+  const { attemptId, activatedEndpointIds } = await withAttemptPartitions(ctx.db.pool, [attempt.startedAt], record);
   ctx.events.safeEmit('test:sent', { attempt: { ...attempt, id: attemptId }, activatedEndpointIds });
   return {
     success: r.ok,
@@ -77,14 +85,11 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
 }
 
 /** One successful test activates every endpoint saved in the same batch. */
-async function activateBatch(ctx: CoreContext, accountId: string, batchId: string): Promise<string[]> {
-  const activated = await ctx.db.orm.em.fork().transactional(async (tx) => {
-    const pending = await tx.find(Endpoint, { account: accountId, batchId, status: 'pending_test' });
-    const at = ctx.now();
-    for (const e of pending) Object.assign(e, { status: 'active', activatedAt: at });
-    await tx.flush();
-    return pending.map((e) => ({ id: e.id, webhookId: e.webhookId, status: e.status }));
-  });
-  await announce(ctx, accountId, activated);
-  return activated.map((e) => e.id);
+async function activateBatch(ctx: CoreContext, tx: Transaction, accountId: string, batchId: string): Promise<string[]> {
+  const pending = await tx.em.find(Endpoint, { account: accountId, batchId, status: 'pending_test' });
+  const at = ctx.now();
+  for (const e of pending) Object.assign(e, { status: 'active', activatedAt: at });
+  await tx.em.flush();
+  await announce(tx.sql, accountId, pending);
+  return pending.map((e) => e.id);
 }

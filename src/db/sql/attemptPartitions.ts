@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Queryable } from '../transaction.js';
 
 /** One partition of the attempt log: the attempts started in [from, to) (from null: since ever). */
 export interface AttemptPartition {
@@ -48,6 +49,23 @@ export async function dropAttemptPartitions(pool: pg.Pool, before: Date): Promis
     await pool.query(`drop table ${name}`);
   }
   return { partitions: old.map((p) => p.name), attempts };
+}
+
+/**
+ * Runs `write` (attempts started at `times`). Partitions are made days ahead (retention.ts); a
+ * clock far off, or a database restored from long ago, may still name a day that has none:
+ * then they are made and `write` runs once more. Inside a transaction the failed write has
+ * aborted it, so there the refusal goes to whoever retries the whole transaction.
+ */
+export async function withAttemptPartitions<T>(db: Queryable, times: Date[], write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (!isMissingPartition(e) || !times.length || !(db instanceof pg.Pool)) throw e;
+    const ms = times.map((t) => t.getTime());
+    await ensureAttemptPartitions(db, new Date(Math.min(...ms)), new Date(Math.max(...ms) + 1));
+    return write();
+  }
 }
 
 /** PostgreSQL refused an attempt row because no partition covers its started_at. */

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Queryable } from '../transaction.js';
 import { ENDPOINT_CHANNEL } from './channels.js';
 
 export interface EndpointStatusChange {
@@ -9,8 +9,11 @@ export interface EndpointStatusChange {
   status: string;
 }
 
-/** Tells every gateway process that endpoints changed status (after the change committed). */
-export async function announceEndpointStatus(pool: pg.Pool, changes: EndpointStatusChange[]): Promise<void> {
+/**
+ * Tells every gateway process that endpoints changed status. Sent inside the transaction that
+ * changes them: PostgreSQL delivers a NOTIFY when, and only if, its transaction commits.
+ */
+export async function announceEndpointStatus(db: Queryable, changes: EndpointStatusChange[]): Promise<void> {
   if (!changes.length) return;
-  await pool.query(`select pg_notify('${ENDPOINT_CHANNEL}', c) from unnest($1::text[]) as c`, [changes.map((c) => JSON.stringify(c))]);
+  await db.query(`select pg_notify('${ENDPOINT_CHANNEL}', c) from unnest($1::text[]) as c`, [changes.map((c) => JSON.stringify(c))]);
 }

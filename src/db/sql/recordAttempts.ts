@@ -1,5 +1,5 @@
-import type pg from 'pg';
-import { ensureAttemptPartitions, isMissingPartition } from './attemptPartitions.js';
+import type { Queryable } from '../transaction.js';
+import { withAttemptPartitions } from './attemptPartitions.js';
 import { ATTEMPT_CHANNEL } from './channels.js';
 
 export interface AttemptInsert {
@@ -51,7 +51,7 @@ const IDS_PER_NOTIFY = 100;
  * encoding 24 array parameters cost the worker more than the statement cost the database.
  */
 export async function recordAttempts(
-  pool: pg.Pool,
+  db: Queryable,
   workerId: string | null,
   attempts: AttemptInsert[],
   outcomes: DeliveryOutcome[],
@@ -96,14 +96,7 @@ export async function recordAttempts(
     values: [JSON.stringify(outcomes.map(roundDelay)), workerId, JSON.stringify(attempts)],
   };
   type Row = { updated: number; ids: string[] | null };
-  const { rows } = await pool.query<Row>(statement).catch(async (e: unknown) => {
-    // Partitions are made days ahead (retention.ts); a clock far off, or a database restored
-    // from long ago, may still name a day that has none: make it, and write again.
-    if (!isMissingPartition(e) || !attempts.length) throw e;
-    const times = attempts.map((a) => a.startedAt.getTime());
-    await ensureAttemptPartitions(pool, new Date(Math.min(...times)), new Date(Math.max(...times) + 1));
-    return pool.query<Row>(statement);
-  });
+  const { rows } = await withAttemptPartitions(db, attempts.map((a) => a.startedAt), () => db.query<Row>(statement));
   return { attemptIds: rows[0]?.ids ?? [], deliveriesUpdated: rows[0]?.updated ?? 0 };
 }
 

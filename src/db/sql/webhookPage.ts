@@ -1,14 +1,15 @@
 import type pg from 'pg';
+import type { Queryable } from '../transaction.js';
 
 /**
  * One page of webhooks (logical rows: endpoints grouped by webhook_id), newest first,
  * keyset on (created_at, webhook_id). Search matches name or URL, case-insensitive.
  */
 export async function webhookPage(
-  pool: pg.Pool,
+  db: Queryable,
   p: { accountId: string; search: string | null; after: [string, string] | null; limit: number },
 ): Promise<Array<{ webhook_id: string; created_at: string }>> {
-  const { rows } = await pool.query<{ webhook_id: string; created_at: string }>(
+  const { rows } = await db.query<{ webhook_id: string; created_at: string }>(
     `select webhook_id, to_char(min(created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as created_at
        from endpoint
       where account_id = $1
