@@ -69,7 +69,7 @@ describe('the webhooks guide, walked through the GraphQL API', () => {
 
     // The logs show it
     const logs = await eventually(async () => {
-      const r = await ok(gql<{ deliveryLogs: { edges: Array<{ node: { outcome: string; test: boolean; event: string; channel: string; webhookName: string; httpCode: number } }> } }>(`{ deliveryLogs { edges { node { id webhookName event channel url outcome httpCode durationMs createdAt test } } } }`));
+      const r = await ok(gql<{ deliveryLogs: { edges: Array<{ node: { outcome: string; test: boolean; event: string; channel: string; webhookName: string; httpCode: number } }> } }>(`{ deliveryLogs { edges { node { id webhookName event channel url outcome httpCode durationMs startedAt test } } } }`));
       return r.deliveryLogs.edges.length === 2 ? r.deliveryLogs.edges.map((e) => e.node) : undefined;
     });
     expect(logs[0]).toMatchObject({ outcome: 'SUCCESS', test: false, event: 'SUBMISSION', channel: 'WHATSAPP', webhookName: 'CRM', httpCode: 200 });

@@ -6,7 +6,7 @@ import type { Core } from '../core/index.js';
  */
 export interface BotCore {
   /** The bot's own measurements (updates handled) go out as core events. */
-  events: Pick<Core['events'], 'safeEmit'>;
+  events: Pick<Core['events'], 'emit'>;
   admins: Pick<Core['admins'], 'accountOf' | 'link' | 'unlink' | 'chats' | 'sessions'>;
   devices: Pick<Core['devices'], 'list' | 'get'>;
   webhooks: Pick<Core['webhooks'], 'list' | 'find' | 'endpoints' | 'endpoint' | 'save' | 'delete'>;

@@ -83,7 +83,7 @@ export function createBot(config: Config, core: BotCore, opts: BotOptions): Tele
       await next();
       ok = true;
     } finally {
-      core.events.safeEmit('bot:update', { kind: updateKind(ctx.update), ok, durationMs: performance.now() - t0 });
+      core.events.emit('bot:update', { kind: updateKind(ctx.update), ok, durationMs: performance.now() - t0 });
     }
   });
   const guarded = bot.errorBoundary(errorBoundary(opts.log));

@@ -5,8 +5,9 @@ import type { AttemptInsert } from '../db/sql/recordAttempts.js';
 export type RecordedAttempt = AttemptInsert & { id: string };
 
 /**
- * What the gateway tells observers (alerts, metrics, logs). Emitted after the fact and
- * through `safeEmit`, so a throwing listener can never break delivery.
+ * What the gateway tells observers (alerts, metrics, logs), after the fact. Every listener is
+ * wrapped where it subscribes (`on`), so one that throws or rejects is reported to the error
+ * sink and never breaks the emitter (a worker, a publish).
  */
 export interface GatewayEventMap {
   /** Events stored by one publish call, with the deliveries each queued. */
@@ -62,7 +63,7 @@ export class GatewayEvents {
     return () => this.emitter.off(name, wrapped);
   }
 
-  safeEmit<K extends keyof GatewayEventMap>(name: K, payload: GatewayEventMap[K]): void {
+  emit<K extends keyof GatewayEventMap>(name: K, payload: GatewayEventMap[K]): void {
     this.emitter.emit(name, payload);
   }
 }

@@ -5,7 +5,7 @@ import { channelsLabel, type WebhookRow } from '../core/registry/webhookList.js'
 import type { EndpointView } from '../core/registry/webhooks.js';
 import type { TestTarget as CoreTestTarget } from '../core/sendTest/targets.js';
 import type { Device } from './types/device.js';
-import type { AttemptDetail, DeliveryLog } from './types/logs.js';
+import type { Attempt } from './types/logs.js';
 import type { Endpoint, TestTarget, Webhook } from './types/webhook.js';
 
 /**
@@ -53,7 +53,7 @@ export const webhookOut = (w: WebhookRow): Webhook => ({
 
 export const targetOut = (t: CoreTestTarget): TestTarget => ({ ...t });
 
-export const logOut = (a: AttemptView): DeliveryLog => ({
+export const attemptOut = (a: AttemptView): Attempt => ({
   id: a.id,
   webhookName: a.webhookName,
   event: a.eventName,
@@ -62,6 +62,7 @@ export const logOut = (a: AttemptView): DeliveryLog => ({
   outcome: a.outcome,
   httpCode: a.httpCode,
   durationMs: a.durationMs,
+  startedAt: a.startedAt,
   createdAt: a.startedAt,
   test: a.test,
   attemptNumber: a.attemptNumber,
@@ -69,10 +70,6 @@ export const logOut = (a: AttemptView): DeliveryLog => ({
   endpointId: a.endpointId,
   deviceId: a.deviceId,
   device: a.device,
-});
-
-export const attemptOut = (a: AttemptView): AttemptDetail => ({
-  ...logOut(a),
   errorCode: a.errorCode,
   error: a.errorText,
   responseBody: a.responseBody,

@@ -7,9 +7,9 @@ export function observedNotifier(inner: Notifier, events: GatewayEvents): Notifi
     async notify(alert: Alert) {
       try {
         await inner.notify(alert);
-        events.safeEmit('alert:notified', { kind: alert.kind, sent: true });
+        events.emit('alert:notified', { kind: alert.kind, sent: true });
       } catch (e) {
-        events.safeEmit('alert:notified', { kind: alert.kind, sent: false });
+        events.emit('alert:notified', { kind: alert.kind, sent: false });
         throw e;
       }
     },

@@ -1,12 +1,11 @@
-import type { DeviceRow } from '../../db/sql/devices.js';
-import { devicesByTokens } from '../../db/sql/devicesByTokens.js';
+import { devicesByTokens, type DeviceRow } from '../../db/sql/devicesByTokens.js';
 import { insertEvents, type EventInsert } from '../../db/sql/insertEvent.js';
 import { redeliverFailed as requeueFailed, redeliverOne } from '../../db/sql/redeliver.js';
 import type { CoreContext } from '../context.js';
 import { CoreError, invalid, isCoreError, notFound } from '../errors.js';
 import { catalogue } from '../catalogue/index.js';
 import { eventPayload } from '../events/index.js';
-import { uuidOrNull } from '../registry/accounts.js';
+import { uuidOrNil } from '../registry/accounts.js';
 import type { Channel, EventType, InboundHandler } from '../terms.js';
 
 export interface PublishInput {
@@ -80,7 +79,7 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
     reasons.push(produces.ok ? null : produces.reason);
   }
   const stored = await insertEvents(ctx.db.pool, rows);
-  ctx.events.safeEmit('dispatch:published', {
+  ctx.events.emit('dispatch:published', {
     events: stored.map((r, i) => ({ eventId: r.eventId, type: rows[i]!.type, channel: channels[i]!, accountId: rows[i]!.accountId, deliveries: r.deliveries })),
     startedAt,
     durationMs: performance.now() - t0,
@@ -118,7 +117,7 @@ export async function redeliverFailed(
   if (!(input.since instanceof Date) || Number.isNaN(input.since.getTime())) throw invalid('since', 'must be a date');
   if (!(until instanceof Date) || Number.isNaN(until.getTime())) throw invalid('until', 'must be a date');
   if (input.since >= until) throw invalid('since', 'must be before until');
-  const queued = await requeueFailed(ctx.db.pool, { accountId, endpointId: uuidOrNull(input.endpointId), since: input.since, until });
+  const queued = await requeueFailed(ctx.db.pool, { accountId, endpointId: uuidOrNil(input.endpointId), since: input.since, until });
   if (queued === null) throw notFound('endpoint', 'endpointId');
   return { queued };
 }

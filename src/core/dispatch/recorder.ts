@@ -58,7 +58,7 @@ export function createRecorder(deps: { pool: pg.Pool; workerId: string; events: 
         const t0 = performance.now();
         try {
           await recordAttempts(deps.pool, deps.workerId, batch.map((b) => b.attempt), batch.map((b) => b.outcome));
-          deps.events.safeEmit('dispatch:attempts', { attempts: batch.map((b) => b.attempt), startedAt, durationMs: performance.now() - t0 });
+          deps.events.emit('dispatch:attempts', { attempts: batch.map((b) => b.attempt), startedAt, durationMs: performance.now() - t0 });
           backoffMs = 100;
         } catch (e) {
           deps.onError(e);

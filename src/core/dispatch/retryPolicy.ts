@@ -19,5 +19,3 @@ export function nextRetry(policy: RetryPolicy, attempt: number, random: () => nu
   return { retry: true, delayMs: Math.max(0, Math.round(base * spread)) };
 }
 
-/** Total attempts a delivery gets: the first POST and one per scheduled retry. */
-export const maxAttempts = (policy: RetryPolicy): number => policy.scheduleMs.length + 1;

@@ -61,7 +61,7 @@ export function startWorker(deps: WorkerDeps): Worker {
   const scheduler = new ClaimScheduler();
   const inflightSends = new Set<Promise<void>>();
   let claiming: Promise<void> | null = null;
-  const reportError = (e: unknown) => deps.events.safeEmit('dispatch:error', { error: coerceError(e) });
+  const reportError = (e: unknown) => deps.events.emit('dispatch:error', { error: coerceError(e) });
   const recorder = createRecorder({ pool: deps.pool, workerId: id, events: deps.events, onError: reportError });
   let pollTimer: NodeJS.Timeout | null = null;
   /** Endpoints of deliveries cut off by a stop: woken for the other workers once recorded. */
@@ -111,7 +111,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     })
       .then(
         (rows) => {
-          deps.events.safeEmit('dispatch:claimed', {
+          deps.events.emit('dispatch:claimed', {
             workerId: id,
             deliveries: rows.map((r) => ({ deliveryId: r.id, eventId: r.eventId, endpointId: r.endpointId })),
             limit,

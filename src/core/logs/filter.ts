@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { catalogue } from '../catalogue/index.js';
 import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
-import { uuidOrNull } from '../registry/accounts.js';
+import { uuidOrNil } from '../registry/accounts.js';
 import { parseInput } from '../validate.js';
 import type { AttemptView } from './attempts.js';
 
@@ -66,9 +66,9 @@ const schema = z
     events: list(catalogue.subscribedEventSchema),
     statuses: list(z.enum(['success', 'failed'], { message: 'must be success or failed' })),
     channels: list(z.string().refine((c) => logChannels().includes(c), { error: () => `must be one of ${logChannels().join(', ')}` })),
-    deviceId: z.string().nullish().transform((v) => (v ? uuidOrNull(v) : null)),
-    endpointId: z.string().nullish().transform((v) => (v ? uuidOrNull(v) : null)),
-    endpointIds: list(z.string().transform((v) => uuidOrNull(v))),
+    deviceId: z.string().nullish().transform((v) => (v ? uuidOrNil(v) : null)),
+    endpointId: z.string().nullish().transform((v) => (v ? uuidOrNil(v) : null)),
+    endpointIds: list(z.string().transform((v) => uuidOrNil(v))),
     test: z.boolean().nullish().transform((v) => v ?? null),
     from: date,
     to: date,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { dropAttemptPartitions, ensureAttemptPartitions } from '../../db/sql/attemptPartitions.js';
-import { pruneDeliveries } from '../../db/sql/pruneDeliveries.js';
+import { pruneDeliveriesAndEvents } from '../../db/sql/pruneDeliveriesAndEvents.js';
 import { coerceError } from '../errors.js';
 
 const DAY_MS = 86_400_000;
@@ -29,7 +29,7 @@ export function startRetention(p: {
     await ensureAttemptPartitions(p.pool, new Date(t - DAY_MS), new Date(t + DAYS_AHEAD * DAY_MS));
     const before = new Date(t - p.days * DAY_MS);
     const { attempts } = await dropAttemptPartitions(p.pool, before);
-    await pruneDeliveries(p.pool, before);
+    await pruneDeliveriesAndEvents(p.pool, before);
     return attempts;
   };
   const tick = () => runOnce().then((n) => p.onPruned?.(n), (e: unknown) => p.onError?.(coerceError(e)));

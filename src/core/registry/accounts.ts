@@ -38,7 +38,7 @@ export async function createAccount(ctx: CoreContext, input: { name: string }): 
 }
 
 export async function getAccount(ctx: CoreContext, accountId: string): Promise<AccountView> {
-  const account = await ctx.db.orm.em.fork().findOne(Account, { id: uuidOrNull(accountId) });
+  const account = await ctx.db.orm.em.fork().findOne(Account, { id: uuidOrNil(accountId) });
   if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   return { id: account.id, name: account.name };
 }
@@ -46,7 +46,7 @@ export async function getAccount(ctx: CoreContext, accountId: string): Promise<A
 export async function createApiKey(ctx: CoreContext, accountId: string, input: { label: string }): Promise<{ key: ApiKeyView; apiKey: string }> {
   const label = parseInput(labelSchema, input.label, 'label');
   const em = ctx.db.orm.em.fork();
-  const account = await em.findOne(Account, { id: uuidOrNull(accountId) });
+  const account = await em.findOne(Account, { id: uuidOrNil(accountId) });
   if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   const minted = newApiKey();
   const row = em.create(ApiKey, { account, label, prefix: minted.prefix, keyHash: minted.hash, createdAt: ctx.now() });
@@ -55,7 +55,7 @@ export async function createApiKey(ctx: CoreContext, accountId: string, input: {
 }
 
 export async function listApiKeys(ctx: CoreContext, accountId: string): Promise<ApiKeyView[]> {
-  const rows = await ctx.db.orm.em.fork().find(ApiKey, { account: uuidOrNull(accountId) }, { orderBy: { createdAt: 'asc' } });
+  const rows = await ctx.db.orm.em.fork().find(ApiKey, { account: uuidOrNil(accountId) }, { orderBy: { createdAt: 'asc' } });
   return rows.map(apiKeyView);
 }
 
@@ -63,7 +63,7 @@ export async function listApiKeys(ctx: CoreContext, accountId: string): Promise<
 export async function revokeApiKey(ctx: CoreContext, accountId: string, keyId: string): Promise<ApiKeyView> {
   const em = ctx.db.orm.em.fork();
   return em.transactional(async (tx) => {
-    const row = await tx.findOne(ApiKey, { id: uuidOrNull(keyId), account: uuidOrNull(accountId) });
+    const row = await tx.findOne(ApiKey, { id: uuidOrNil(keyId), account: uuidOrNil(accountId) });
     if (!row) throw notFound('API key', 'id');
     if (!row.revokedAt) {
       const live = await tx.count(ApiKey, { account: accountId, revokedAt: null });
@@ -89,12 +89,14 @@ function apiKeyView(row: ApiKey): ApiKeyView {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export const isUuid = (id: string): boolean => UUID.test(id);
+
 /**
  * Ids arrive from users; a malformed one is simply "not found" (PostgreSQL would otherwise
  * raise a cast error). The nil uuid matches nothing.
  */
-export function uuidOrNull(id: string): string {
-  return UUID.test(id) ? id.toLowerCase() : '00000000-0000-0000-0000-000000000000';
+export function uuidOrNil(id: string): string {
+  return isUuid(id) ? id.toLowerCase() : '00000000-0000-0000-0000-000000000000';
 }
 
 export async function countAccounts(ctx: CoreContext): Promise<number> {

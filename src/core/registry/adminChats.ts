@@ -3,7 +3,7 @@ import { LockMode } from '@mikro-orm/core';
 import { Account, AdminChat, AdminLinkCode } from '../../db/entities/index.js';
 import type { CoreContext } from '../context.js';
 import { CoreError, invalid } from '../errors.js';
-import { uuidOrNull } from './accounts.js';
+import { uuidOrNil } from './accounts.js';
 
 /**
  * Admin chats: a chat (Telegram, for now the only kind) becomes an admin chat of an account
@@ -32,7 +32,7 @@ const hashCode = (code: string) => createHash('sha256').update(code).digest('hex
 
 export async function createLinkCode(ctx: CoreContext, accountId: string): Promise<LinkCode> {
   const em = ctx.db.orm.em.fork();
-  const account = await em.findOne(Account, { id: uuidOrNull(accountId) });
+  const account = await em.findOne(Account, { id: uuidOrNil(accountId) });
   if (!account) throw new CoreError('NOT_FOUND', 'account not found', 'accountId');
   // base64url: the characters a Telegram deep-link start parameter allows.
   const code = randomBytes(16).toString('base64url');

@@ -6,7 +6,7 @@ import { CoreError, notFound } from '../errors.js';
 import { catalogue } from '../catalogue/index.js';
 import { INBOUND_HANDLERS, type Channel, type InboundHandler } from '../terms.js';
 import { parseInput } from '../validate.js';
-import { uuidOrNull } from './accounts.js';
+import { uuidOrNil } from './accounts.js';
 
 export interface DeviceView {
   id: string;
@@ -77,7 +77,7 @@ const updateSchema = z.object({
 export async function updateDevice(ctx: CoreContext, accountId: string, deviceId: string, input: UpdateDeviceInput): Promise<DeviceView> {
   const parsed = parseInput(updateSchema, input);
   const em = ctx.db.orm.em.fork();
-  const device = await em.findOne(Device, { id: uuidOrNull(deviceId), account: accountId });
+  const device = await em.findOne(Device, { id: uuidOrNil(deviceId), account: accountId });
   if (!device) throw notFound('device', 'id');
   if (parsed.identifier !== undefined) device.identifier = parseIdentifier(device.channel, parsed.identifier);
   if (parsed.name !== undefined) device.name = parsed.name;
@@ -96,7 +96,7 @@ export async function listDevices(ctx: CoreContext, accountId: string, filter: {
 }
 
 export async function getDevice(ctx: CoreContext, accountId: string, deviceId: string): Promise<DeviceView> {
-  const device = await ctx.db.orm.em.fork().findOne(Device, { id: uuidOrNull(deviceId), account: accountId });
+  const device = await ctx.db.orm.em.fork().findOne(Device, { id: uuidOrNil(deviceId), account: accountId });
   if (!device) throw notFound('device', 'id');
   return deviceView(device);
 }

@@ -2,7 +2,7 @@ import { Endpoint } from '../../db/entities/index.js';
 import type { CoreContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { SubscribedEvent } from '../terms.js';
-import { uuidOrNull } from './accounts.js';
+import { uuidOrNil } from './accounts.js';
 import { updateWebhook, type SaveResult } from './webhooks.js';
 
 /** The parts of a webhook an edit may change; an omitted part keeps what is stored. */
@@ -22,7 +22,7 @@ export interface WebhookPatch {
  * Pending test; a rename alone keeps statuses.
  */
 export async function editWebhook(ctx: CoreContext, accountId: string, patch: WebhookPatch): Promise<SaveResult> {
-  const id = uuidOrNull(patch.webhookId);
+  const id = uuidOrNil(patch.webhookId);
   const em = ctx.db.orm.em.fork();
   const first = await em.findOne(Endpoint, { account: accountId, $or: [{ webhookId: id }, { id }] });
   if (!first) throw notFound('webhook', 'webhookId');

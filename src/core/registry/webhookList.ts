@@ -9,6 +9,7 @@ import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import { secretHint } from '../security/secrets.js';
 import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
 import { endpointView, getWebhookEndpoints, type EndpointView } from './webhooks.js';
+import { isUuid } from './accounts.js';
 
 /** One row of Webhooks → Webhook: a logical webhook, whatever number of endpoints it has. */
 export interface WebhookRow {
@@ -68,7 +69,6 @@ export async function listWebhooks(
   return { ...page, items: page.items.map((r) => r.row) };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHOICES = 10;
 
 /**
@@ -78,7 +78,7 @@ const CHOICES = 10;
  */
 export async function findWebhook(ctx: CoreContext, accountId: string, query: string): Promise<{ webhookId: string | null; choices: Array<{ id: string; name: string }> }> {
   const q = query.trim();
-  if (UUID.test(q)) {
+  if (isUuid(q)) {
     const [endpoint] = await getWebhookEndpoints(ctx, accountId, q);
     return { webhookId: endpoint!.webhookId, choices: [] };
   }

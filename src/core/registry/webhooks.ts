@@ -8,7 +8,7 @@ import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
 import { secretHint, newSigningKey } from '../security/secrets.js';
 import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
-import { uuidOrNull } from './accounts.js';
+import { uuidOrNil } from './accounts.js';
 import { deviceView, type DeviceView } from './devices.js';
 import { eventsForChannel, parseWebhookInput, refuseNewLegacyNames, type ParsedWebhookInput, type WebhookInput } from './webhookInput.js';
 
@@ -153,14 +153,14 @@ export async function getWebhookEndpoints(ctx: CoreContext, accountId: string, w
 }
 
 export async function getEndpoint(ctx: CoreContext, accountId: string, endpointId: string): Promise<EndpointView> {
-  const endpoint = await ctx.db.orm.em.fork().findOne(Endpoint, { id: uuidOrNull(endpointId), account: accountId }, { populate: ['devices'] });
+  const endpoint = await ctx.db.orm.em.fork().findOne(Endpoint, { id: uuidOrNil(endpointId), account: accountId }, { populate: ['devices'] });
   if (!endpoint) throw notFound('endpoint', 'endpointId');
   return endpointView(endpoint);
 }
 
 /** The webhook's signing key, for a receiver that lost it. */
 export async function getSigningKey(ctx: CoreContext, accountId: string, endpointOrWebhookId: string): Promise<string> {
-  const id = uuidOrNull(endpointOrWebhookId);
+  const id = uuidOrNil(endpointOrWebhookId);
   const endpoint = await ctx.db.orm.em.fork().findOne(Endpoint, { account: accountId, $or: [{ id }, { webhookId: id }] });
   if (!endpoint) throw notFound('webhook', 'id');
   return endpoint.signingKey;
@@ -168,15 +168,15 @@ export async function getSigningKey(ctx: CoreContext, accountId: string, endpoin
 
 async function loadWebhookEndpoints(em: EntityManager, accountId: string, webhookId: string): Promise<Endpoint[]> {
   // A webhook is addressed by its own id or by the id of any of its endpoints.
-  const id = uuidOrNull(webhookId);
+  const id = uuidOrNil(webhookId);
   const first = await em.findOne(Endpoint, { account: accountId, $or: [{ webhookId: id }, { id }] });
   if (!first) throw notFound('webhook', 'id');
   return em.find(Endpoint, { account: accountId, webhookId: first.webhookId }, { populate: ['devices'], orderBy: { channel: 'asc' } });
 }
 
 async function loadDevices(em: EntityManager, accountId: string, ids: string[]): Promise<Device[]> {
-  const devices = await em.find(Device, { id: { $in: ids.map(uuidOrNull) }, account: accountId });
-  const missing = ids.find((id) => !devices.some((d) => d.id === uuidOrNull(id)));
+  const devices = await em.find(Device, { id: { $in: ids.map(uuidOrNil) }, account: accountId });
+  const missing = ids.find((id) => !devices.some((d) => d.id === uuidOrNil(id)));
   if (missing !== undefined) throw invalid('deviceIds', `device ${missing} was not found in this account`);
   return devices;
 }

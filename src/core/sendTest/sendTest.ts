@@ -70,7 +70,7 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
       return { attemptId: attemptIds[0]!, activatedEndpointIds: activated };
     });
   const { attemptId, activatedEndpointIds } = await withAttemptPartitions(ctx.db.pool, [attempt.startedAt], record);
-  ctx.events.safeEmit('test:sent', { attempt: { ...attempt, id: attemptId }, activatedEndpointIds });
+  ctx.events.emit('test:sent', { attempt: { ...attempt, id: attemptId }, activatedEndpointIds });
   return {
     success: r.ok,
     httpStatus: r.httpCode,

@@ -3,7 +3,7 @@ import type { CoreContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { catalogue } from '../catalogue/index.js';
 import { renderBody, samplePayload, sampleScenario } from '../events/index.js';
-import { uuidOrNull } from '../registry/accounts.js';
+import { uuidOrNil } from '../registry/accounts.js';
 import { deviceView, type DeviceView } from '../registry/devices.js';
 import type { EndpointStatus, SubscribedEvent } from '../terms.js';
 
@@ -37,7 +37,7 @@ function parseTargetId(id: string): { endpointId: string; deviceId: string; even
   if (!id.startsWith('tt_')) return null;
   const [endpointId, deviceId, event, extra] = Buffer.from(id.slice(3), 'base64url').toString('utf8').split('|');
   if (!endpointId || !deviceId || !event || extra !== undefined || !catalogue.isSubscribedEvent(event)) return null;
-  return { endpointId: uuidOrNull(endpointId), deviceId: uuidOrNull(deviceId), event };
+  return { endpointId: uuidOrNil(endpointId), deviceId: uuidOrNil(deviceId), event };
 }
 
 function toTarget(endpoint: Endpoint, device: Device, event: SubscribedEvent): TestTarget {
@@ -57,7 +57,7 @@ function toTarget(endpoint: Endpoint, device: Device, event: SubscribedEvent): T
 /** Every test target of the account, or of one webhook; newest webhooks first. */
 export async function listTestTargets(ctx: CoreContext, accountId: string, opts: { webhookId?: string | null } = {}): Promise<TestTarget[]> {
   const where = opts.webhookId
-    ? { account: accountId, $or: [{ webhookId: uuidOrNull(opts.webhookId) }, { id: uuidOrNull(opts.webhookId) }] }
+    ? { account: accountId, $or: [{ webhookId: uuidOrNil(opts.webhookId) }, { id: uuidOrNil(opts.webhookId) }] }
     : { account: accountId };
   const endpoints = await ctx.db.orm.em.fork().find(Endpoint, where, {
     populate: ['devices'],

@@ -73,7 +73,7 @@ export interface ClaimRequest {
  */
 export async function claimDeliveries(pool: pg.Pool, p: ClaimRequest): Promise<ClaimedDelivery[]> {
   const { rows } = await pool.query<ClaimRow>({
-    name: 'claim_deliveries_v7',
+    name: 'claim_deliveries',
     text: `select * from claim_deliveries($1, $2, $3, $4, $5::uuid[], $6::int[], $7::uuid[])`,
     values: [p.workerId, p.limit, p.leaseMs, p.perEndpoint, p.busyEndpoints, p.busyFree, p.probeEndpoints ?? []],
   });

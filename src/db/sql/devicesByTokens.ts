@@ -1,5 +1,13 @@
 import type pg from 'pg';
-import type { DeviceRow } from './devices.js';
+
+/** A device as publishing needs it. */
+export interface DeviceRow {
+  id: string;
+  account_id: string;
+  channel: string;
+  token: string;
+  inbound_handler: string;
+}
 
 /**
  * The publishing hot path's device lookup: many tokens in one prepared statement (unique
@@ -7,7 +15,7 @@ import type { DeviceRow } from './devices.js';
  */
 export async function devicesByTokens(pool: pg.Pool, tokens: string[], accountId: string | null): Promise<Map<string, DeviceRow>> {
   const { rows } = await pool.query<DeviceRow>({
-    name: 'devices_by_tokens_v1',
+    name: 'devices_by_tokens',
     text: `select id, account_id, channel, token, inbound_handler from device where token = any($1::text[]) and ($2::uuid is null or account_id = $2)`,
     values: [[...new Set(tokens)], accountId],
   });

@@ -37,7 +37,7 @@ export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventIns
   if (!events.length) return [];
   const ids = events.map(() => randomUUID());
   const { rows } = await db.query<{ event_id: string; deliveries: number }>({
-    name: 'insert_events_v4',
+    name: 'insert_events',
     text: `with i as (
        select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bool[])
          with ordinality as i(id, account_id, device_id, type, payload, names, route, n)
@@ -87,10 +87,4 @@ export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventIns
     ],
   });
   return rows.map((r) => ({ eventId: r.event_id, deliveries: r.deliveries }));
-}
-
-/** One event: the same statement with one row. */
-export async function insertEvent(db: pg.Pool | pg.PoolClient, e: EventInsert): Promise<{ eventId: string; deliveries: number }> {
-  const [row] = await insertEvents(db, [e]);
-  return row!;
 }

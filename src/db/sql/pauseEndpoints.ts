@@ -10,7 +10,7 @@ import type pg from 'pg';
 export async function pauseEndpoints(pool: pg.Pool, pauses: Array<{ endpointId: string; ms: number }>): Promise<number> {
   if (!pauses.length) return 0;
   const { rowCount } = await pool.query({
-    name: 'pause_endpoints_v4',
+    name: 'pause_endpoints',
     text: `update endpoint_queue q
               set paused_until = greatest(coalesce(q.paused_until, now()), now() + u.ms * interval '1 millisecond')
              from unnest($1::uuid[], $2::int[]) as u(id, ms)

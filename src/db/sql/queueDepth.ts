@@ -20,7 +20,7 @@ export interface QueueDepth {
  */
 export async function queueDepth(pool: pg.Pool): Promise<QueueDepth> {
   const { rows } = await pool.query<{ due: number; leased: number; retrying: number; parked: number; oldest_due_age: number | null }>({
-    name: 'queue_depth_v2',
+    name: 'queue_depth',
     text: `with p as (
        select d.run_at, d.attempts,
               d.leased_by is not null and d.run_at > now() as leased,

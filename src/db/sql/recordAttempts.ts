@@ -58,7 +58,7 @@ export async function recordAttempts(
 ): Promise<{ attemptIds: string[]; deliveriesUpdated: number }> {
   const statement = {
     // Prepared: parsing and planning this statement costs as much as running it for a small batch.
-    name: 'record_attempts_v3',
+    name: 'record_attempts',
     text: `with o as (
        select * from json_to_recordset($1::json)
          as o(id bigint, attempt int, status text, "delayMs" int, "httpCode" int, "errorCode" text)

@@ -10,7 +10,7 @@ import { DELIVERY_CHANNEL } from './channels.js';
  */
 export async function releaseLeases(pool: pg.Pool, workerId: string, alsoDue: string[] = []): Promise<number> {
   const { rows } = await pool.query<{ released: number }>({
-    name: 'release_leases_v2',
+    name: 'release_leases',
     text: `with r as (
        update delivery
           set run_at = now(), leased_by = null, attempts = greatest(attempts - 1, 0), updated_at = now()

@@ -10,7 +10,7 @@ import { DELIVERY_CHANNEL } from './channels.js';
  */
 export async function repairQueues(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<{ endpoint_id: string }>({
-    name: 'repair_queues_v1',
+    name: 'repair_queues',
     text: `with late as (
        select q.endpoint_id, x.at
          from endpoint_queue q

@@ -1,11 +1,11 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { AttemptFilter } from '../../core/logs/filter.js';
 import { accountOf, type GraphQLContext } from '../context.js';
-import { attemptOut, connection, logOut } from '../mappers.js';
+import { attemptOut, connection } from '../mappers.js';
 import { pageComplexity } from '../limits.js';
-import { AttemptDetail, DeliveryLogConnection, DeliveryLogFilter } from '../types/logs.js';
+import { Attempt, AttemptConnection, AttemptFilter as AttemptFilterInput } from '../types/logs.js';
 
-export function filterIn(f: DeliveryLogFilter | null | undefined): AttemptFilter | null {
+export function filterIn(f: AttemptFilterInput | null | undefined): AttemptFilter | null {
   if (!f) return null;
   return {
     deviceSearch: f.deviceSearch,
@@ -22,18 +22,18 @@ export function filterIn(f: DeliveryLogFilter | null | undefined): AttemptFilter
 
 @Resolver()
 export class LogResolver {
-  @Query(() => DeliveryLogConnection, { description: 'Webhooks → Logs, newest first. Changing the filter restarts from the first page.', complexity: pageComplexity })
+  @Query(() => AttemptConnection, { description: 'Webhooks → Logs, newest first. Changing the filter restarts from the first page.', complexity: pageComplexity })
   async deliveryLogs(
-    @Arg('filter', () => DeliveryLogFilter, { nullable: true }) filter: DeliveryLogFilter | null,
+    @Arg('filter', () => AttemptFilterInput, { nullable: true }) filter: AttemptFilterInput | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): Promise<DeliveryLogConnection> {
-    return connection(await ctx.core.logs.list(accountOf(ctx), { filter: filterIn(filter), first, after }), logOut);
+  ): Promise<AttemptConnection> {
+    return connection(await ctx.core.logs.list(accountOf(ctx), { filter: filterIn(filter), first, after }), attemptOut);
   }
 
-  @Query(() => AttemptDetail, { description: 'The Webhook delivery panel of one attempt, with its diagnosis.' })
-  async attempt(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<AttemptDetail> {
+  @Query(() => Attempt, { description: 'The Webhook delivery panel of one attempt, with its diagnosis.' })
+  async attempt(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Attempt> {
     return attemptOut(await ctx.core.logs.get(accountOf(ctx), id));
   }
 }

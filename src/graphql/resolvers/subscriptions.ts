@@ -5,15 +5,15 @@ import { normalizeFilter } from '../../core/logs/filter.js';
 import type { EndpointStatusEvent } from '../../core/registry/endpointStatusFeed.js';
 import { accountOf, type GraphQLContext } from '../context.js';
 import { attemptOut } from '../mappers.js';
-import { AttemptDetail, DeliveryLogFilter } from '../types/logs.js';
+import { Attempt, AttemptFilter } from '../types/logs.js';
 import { EndpointStatusChange } from '../types/webhook.js';
 import { filterIn } from './logs.js';
 
-type Data = SubscribeResolverData<unknown, { filter?: DeliveryLogFilter | null }, GraphQLContext>;
+type Data = SubscribeResolverData<unknown, { filter?: AttemptFilter | null }, GraphQLContext>;
 
 @Resolver()
 export class SubscriptionResolver {
-  @Subscription(() => AttemptDetail, {
+  @Subscription(() => Attempt, {
     description: 'Every new attempt (live and test) of the caller\'s account that matches the filter, from any gateway process.',
     subscribe: ({ args, context }: Data) => {
       const accountId = accountOf(context);
@@ -26,7 +26,7 @@ export class SubscriptionResolver {
       });
     },
   })
-  deliveryAttempts(@Root() attempt: AttemptView, @Arg('filter', () => DeliveryLogFilter, { nullable: true }) _filter: DeliveryLogFilter | null): AttemptDetail {
+  deliveryAttempts(@Root() attempt: AttemptView, @Arg('filter', () => AttemptFilter, { nullable: true }) _filter: AttemptFilter | null): Attempt {
     return attemptOut(attempt);
   }
 

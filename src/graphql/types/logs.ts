@@ -4,7 +4,7 @@ import { Diagnosis, PageInfo } from './common.js';
 import type { AttemptOutcome, Channel, SubscribedEvent } from '../../core/terms.js';
 
 @InputType({ description: 'The filters of Webhooks → Logs. Absent = all. A cursor only continues the filter it was made with.' })
-export class DeliveryLogFilter {
+export class AttemptFilter {
   @Field(() => String, { nullable: true, description: 'Device-id prefix search: the start of a device token or number/bot name.' })
   deviceSearch?: string | null;
 
@@ -45,15 +45,19 @@ export class LogDevice {
   token!: string;
 }
 
-@ObjectType({ description: 'One POST to one endpoint (live or test).' })
-export class DeliveryLog {
+/**
+ * One attempt: one POST to one endpoint (live or test), as the log lists it and as the Webhook
+ * delivery panel shows it. One type for both: the row holds everything.
+ */
+@ObjectType({ description: 'One attempt: one POST to one endpoint (live or test), a row of Webhooks → Logs and its Webhook delivery panel.' })
+export class Attempt {
   @Field(() => ID)
   id!: string;
 
   @Field()
   webhookName!: string;
 
-  @Field(() => EventTypeEnum)
+  @Field(() => EventTypeEnum, { description: 'The name the endpoint stores for the event (also sent in X-Kirisan-Event).' })
   event!: SubscribedEvent;
 
   @Field(() => ChannelEnum)
@@ -71,7 +75,10 @@ export class DeliveryLog {
   @Field(() => Int)
   durationMs!: number;
 
-  @Field()
+  @Field({ description: 'When the POST started.' })
+  startedAt!: Date;
+
+  @Field({ deprecationReason: 'The same instant as startedAt, under an older name: use startedAt.' })
   createdAt!: Date;
 
   @Field()
@@ -91,10 +98,7 @@ export class DeliveryLog {
 
   @Field(() => LogDevice, { nullable: true })
   device!: LogDevice | null;
-}
 
-@ObjectType({ description: 'The Webhook delivery panel: everything about one attempt.' })
-export class AttemptDetail extends DeliveryLog {
   @Field(() => String, { nullable: true })
   errorCode!: string | null;
 
@@ -109,18 +113,18 @@ export class AttemptDetail extends DeliveryLog {
 }
 
 @ObjectType()
-export class DeliveryLogEdge {
-  @Field(() => DeliveryLog)
-  node!: DeliveryLog;
+export class AttemptEdge {
+  @Field(() => Attempt)
+  node!: Attempt;
 
   @Field()
   cursor!: string;
 }
 
 @ObjectType()
-export class DeliveryLogConnection {
-  @Field(() => [DeliveryLogEdge])
-  edges!: DeliveryLogEdge[];
+export class AttemptConnection {
+  @Field(() => [AttemptEdge])
+  edges!: AttemptEdge[];
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;

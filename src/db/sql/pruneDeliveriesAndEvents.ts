@@ -6,7 +6,7 @@ import type pg from 'pg';
  * events of that age that no delivery needs any more: a delivery still pending keeps its
  * event, however old. Returns the rows deleted.
  */
-export async function pruneDeliveries(pool: pg.Pool, before: Date, chunk = 10_000): Promise<{ deliveries: number; events: number }> {
+export async function pruneDeliveriesAndEvents(pool: pg.Pool, before: Date, chunk = 10_000): Promise<{ deliveries: number; events: number }> {
   const loop = async (sql: string) => {
     let total = 0;
     for (;;) {
