@@ -225,6 +225,7 @@ async function main(): Promise<number> {
       await gateway.stop();
     }
 
+    for (const t of (await pg.topStatements()) ?? []) progress('pg-stats', `last phase: ${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(7)} calls ${String(t.rows).padStart(8)} rows  ${t.query}`);
     results.seconds = Math.round((monoMs() - started) / 1000);
     const rows = buildRows(results);
     results.table = rows;

@@ -20,45 +20,67 @@ let lastError = '';
 
 const send = (m: SubscriberReply) => process.send?.(m);
 
+/** An error, or the CloseEvent graphql-ws hands over (its code and reason say why). */
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  const c = e as { code?: unknown; reason?: unknown };
+  return c && typeof c === 'object' && 'code' in c ? `closed ${String(c.code)}: ${String(c.reason)}` : JSON.stringify(e);
+}
+
+/** Subscribers connect this many at a time, each wave once the previous one is connected (clients of many users do not all arrive in the same millisecond). */
+const WAVE = 50;
+
+function subscribe(url: string, i: number, spec: SubscriberRequest & { type: 'start' }, connected: () => void): void {
+  const s = spec.subs[i]!;
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${s.apiKey}` },
+    retryAttempts: 0,
+    lazy: false,
+    on: { connected },
+    onNonLazyError: (e) => {
+      errors++;
+      lastError = describe(e);
+    },
+  });
+  clients.push(client);
+  disposers.push(
+    client.subscribe<{ deliveryAttempts: { id: string } }>(
+      { query: QUERY, variables: { f: s.filter } },
+      {
+        next: (msg) => {
+          const id = msg.data?.deliveryAttempts.id;
+          if (!id) return;
+          at.push(monoMs());
+          ids.push(id);
+          sub.push(i);
+          received[i]!++;
+        },
+        error: (e) => {
+          errors++;
+          lastError = describe(e);
+        },
+        complete: () => undefined,
+      },
+    ),
+  );
+}
+
 process.on('message', (m: SubscriberRequest) => {
   switch (m.type) {
     case 'start': {
       received = m.subs.map(() => 0);
-      for (const [i, s] of m.subs.entries()) {
-        const client = createClient({
-          url: m.url,
-          webSocketImpl: WebSocket,
-          connectionParams: { authorization: `Bearer ${s.apiKey}` },
-          retryAttempts: 0,
-          lazy: false,
-          onNonLazyError: (e) => {
-            errors++;
-            lastError = String(e);
-          },
-        });
-        clients.push(client);
-        disposers.push(
-          client.subscribe<{ deliveryAttempts: { id: string } }>(
-            { query: QUERY, variables: { f: s.filter } },
-            {
-              next: (msg) => {
-                const id = msg.data?.deliveryAttempts.id;
-                if (!id) return;
-                at.push(monoMs());
-                ids.push(id);
-                sub.push(i);
-                received[i]!++;
-              },
-              error: (e) => {
-                errors++;
-                lastError = e instanceof Error ? e.message : JSON.stringify(e);
-              },
-              complete: () => undefined,
-            },
-          ),
-        );
-      }
-      send({ type: 'started' });
+      void (async () => {
+        for (let from = 0; from < m.subs.length && !errors; from += WAVE) {
+          const wave = Array.from({ length: Math.min(WAVE, m.subs.length - from) }, (_, k) => from + k);
+          await Promise.race([
+            Promise.all(wave.map((i) => new Promise<void>((resolve) => subscribe(m.url, i, m, resolve)))),
+            new Promise((r) => setTimeout(r, 10_000)),
+          ]);
+        }
+        send({ type: 'started' });
+      })();
       break;
     }
     case 'status':

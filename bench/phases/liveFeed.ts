@@ -60,7 +60,7 @@ export async function runLiveFeed(p: {
     await waitUntil(
       async () => {
         const s = await subs.status();
-        if (s.errors) throw new Error(`subscribers failed: ${s.lastError}`);
+        if (s.errors) throw new Error(`subscribers failed: ${s.lastError}\nthe gateway said:\n${p.gateway.output().slice(-3000)}`);
         if (s.reached >= p.subscribers) return true;
         await write(p.accounts.map((a) => attempt(a, 0, 'failed', 'submission')));
         return false;

@@ -68,10 +68,13 @@ export function createSender(opts: SenderOptions): Sender {
     const startedAt = new Date(now());
     const t0 = performance.now();
     const done = (r: Omit<PostResult, 'startedAt' | 'durationMs' | 'ok'>): PostResult => ({
-      ...r,
       ok: r.httpCode === 200 || r.httpCode === 201,
+      httpCode: r.httpCode,
       startedAt,
       durationMs: Math.round(performance.now() - t0),
+      errorCode: r.errorCode,
+      errorText: r.errorText,
+      responseBody: r.responseBody,
     });
     let url: URL;
     try {

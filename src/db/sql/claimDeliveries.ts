@@ -20,24 +20,6 @@ export interface ClaimedDelivery {
   channel: string;
 }
 
-interface ClaimRow {
-  id: string;
-  attempt: number;
-  event_id: string;
-  event_type: string;
-  payload_json: string;
-  account_id: string;
-  endpoint_id: string;
-  endpoint_name: string;
-  endpoint_events: string[];
-  url: string;
-  secret: string | null;
-  signing_key: string;
-  device_id: string;
-  device_token: string;
-  channel: string;
-}
-
 export interface ClaimRequest {
   workerId: string;
   /** Most deliveries to claim (the worker's free slots, at most its batch size). */
@@ -72,26 +54,14 @@ export interface ClaimRequest {
  * looked at with a fresh snapshot (see insertEvent.ts for the other half).
  */
 export async function claimDeliveries(pool: pg.Pool, p: ClaimRequest): Promise<ClaimedDelivery[]> {
-  const { rows } = await pool.query<ClaimRow>({
+  // Columns named as the interface: the rows are returned as pg makes them.
+  const { rows } = await pool.query<ClaimedDelivery>({
     name: 'claim_deliveries',
-    text: `select * from claim_deliveries($1, $2, $3, $4, $5::uuid[], $6::int[], $7::uuid[])`,
+    text: `select id, attempt, event_id as "eventId", event_type as "eventType", payload_json as "payloadJson", account_id as "accountId",
+                  endpoint_id as "endpointId", endpoint_name as "endpointName", endpoint_events as "endpointEvents", url, secret,
+                  signing_key as "signingKey", device_id as "deviceId", device_token as "deviceToken", channel
+             from claim_deliveries($1, $2, $3, $4, $5::uuid[], $6::int[], $7::uuid[])`,
     values: [p.workerId, p.limit, p.leaseMs, p.perEndpoint, p.busyEndpoints, p.busyFree, p.probeEndpoints ?? []],
   });
-  return rows.map((r) => ({
-    id: r.id,
-    attempt: r.attempt,
-    eventId: r.event_id,
-    eventType: r.event_type,
-    payloadJson: r.payload_json,
-    accountId: r.account_id,
-    endpointId: r.endpoint_id,
-    endpointName: r.endpoint_name,
-    endpointEvents: r.endpoint_events,
-    url: r.url,
-    secret: r.secret,
-    signingKey: r.signing_key,
-    deviceId: r.device_id,
-    deviceToken: r.device_token,
-    channel: r.channel,
-  }));
+  return rows;
 }
