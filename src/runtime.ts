@@ -169,7 +169,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         pool: db.pool,
         days: config.attemptRetentionDays,
         onError: (e) => log.error({ err: e }, 'retention failed'),
-        onPruned: (n) => n && log.info({ attempts: n }, 'pruned old attempts'),
+        onPruned: (days) => days.length && log.info({ partitions: days }, 'dropped days of attempts older than the retention period'),
       });
       onStop('retention', () => retention.stop());
       const repair = startQueueRepair({

@@ -82,3 +82,24 @@ export async function seedBacklog(pool: pg.Pool, f: ScaleFixture, rows: number):
   );
   await pool.query('vacuum analyze event, delivery, endpoint_queue');
 }
+
+/**
+ * `rows` attempts of the fixture's endpoints in the UTC day `daysAgo + 10` days ago (an old
+ * day retention is due to drop), written fast: into a table of their own, then attached as
+ * that day's partition (its indexes built once, sorted, by the attach).
+ */
+export async function seedOldDay(pool: pg.Pool, f: ScaleFixture, rows: number, daysAgo: number): Promise<{ name: string }> {
+  const day = new Date(Math.floor(Date.now() / 86_400_000 - daysAgo - 10) * 86_400_000);
+  const name = `attempt_p${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
+  await pool.query(`create table ${name} (like attempt including defaults including constraints)`);
+  await pool.query(
+    `insert into ${name} (account_id, delivery_id, endpoint_id, webhook_name, device_id, channel, event_name, url, test,
+                          started_at, duration_ms, http_code, outcome, response_body, attempt_number)
+     select $1, g, ($2::uuid[])[1 + g % cardinality($2::uuid[])], 'old', null, 'whatsapp', 'submission', 'http://127.0.0.1/hook', false,
+            $3::timestamptz + (g % 86400000) * interval '1 millisecond', 3, 200, 'success', 'ok', 1
+       from generate_series(1, $4::int) g`,
+    [f.accountId, f.endpointIds, day, rows],
+  );
+  await pool.query(`alter table attempt attach partition ${name} for values from ('${day.toISOString()}') to ('${new Date(day.getTime() + 86_400_000).toISOString()}')`);
+  return { name };
+}

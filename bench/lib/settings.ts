@@ -46,6 +46,10 @@ export interface Settings {
   scaleFanOut: number;
   /** Scaling phase: not-yet-due deliveries of the backlog point. @default 1_000_000 (quick 200_000) */
   scaleBacklog: number;
+  /** Scaling phase, retention point: attempts in the old day whose partition is dropped while deliveries run. @default 1_000_000 (quick 200_000) */
+  retentionDay: number;
+  /** The retention period of that run, days. @default 30 */
+  retentionDays: number;
   /**
    * Scaling phase: measure the reference point again in each group, beside the points it is
    * compared with (full run), rather than once for all groups (quick).
@@ -114,6 +118,8 @@ export function parseSettings(argv: string[]): Settings {
     scaleFanOut: num('scale-fanout', 1, 1),
     scaleBacklog: num('scale-backlog', 1_000_000, 200_000),
     scaleReferencePerGroup: !quick,
+    retentionDay: num('retention-day', 1_000_000, 200_000),
+    retentionDays: num('retention-days', 30, 30),
     graphileRuns: num('graphile-runs', 3, 1),
     cpuProfDir: prof === undefined ? null : prof === true ? '.data/cpu-prof' : prof,
     pgStats: flags.has('pg-stats'),

@@ -6,12 +6,13 @@ import type { GatewayProcess } from '../lib/gatewayProcess.js';
 import type { BenchPostgres } from '../lib/postgres.js';
 import { fmt, progress, ticker } from '../lib/progress.js';
 import { startReceiver, type ReceiverHandle, type RouteMode } from '../lib/receiver.js';
-import { seedBacklog, seedScaleFixture, type ScaleFixture } from '../lib/scaleFixture.js';
+import { seedBacklog, seedOldDay, seedScaleFixture, type ScaleFixture } from '../lib/scaleFixture.js';
+import { startRetention } from '../../src/core/logs/retention.js';
 import type { Settings } from '../lib/settings.js';
 import { percentiles, type Percentiles } from '../lib/stats.js';
 
 /** What a scaling point varies; every other setting is the reference's. */
-export type ScalingGroup = 'endpoints' | 'backlog' | 'attempts' | 'workers';
+export type ScalingGroup = 'endpoints' | 'backlog' | 'attempts' | 'workers' | 'retention';
 
 export interface ScalingPoint {
   group: ScalingGroup;
@@ -23,6 +24,8 @@ export interface ScalingPoint {
   attempts: number;
   /** Gateway worker processes. */
   workers: number;
+  /** Attempts of one old day whose partition retention drops while the point runs (0: none). */
+  dropDay: number;
   /** The point its group's ratios are taken against. */
   reference: boolean;
 }
@@ -41,6 +44,8 @@ export interface ScalingResult extends DeliveryCount {
   otherCoresDuring: number;
   /** deliveries/s ÷ the group reference's (filled in once the group has run). */
   ratio: number | null;
+  /** The retention run during the point: how long dropping the old day took, and what it dropped. */
+  drop?: { seconds: number; attempts: number };
 }
 
 export interface ScalingRun {
@@ -66,6 +71,8 @@ export const pointLabel = (p: ScalingPoint): string => {
       return `${fmt(p.attempts)} attempts stored`;
     case 'workers':
       return `${p.workers} worker process${p.workers === 1 ? '' : 'es'}`;
+    case 'retention':
+      return p.dropDay ? `dropping a day of ${fmt(p.dropDay)} attempts` : 'no retention run';
   }
 };
 
@@ -160,6 +167,18 @@ async function duplicateCauses(bench: BenchCore, ids: string[]): Promise<string>
   return ` (their attempts: ${rows.map((r) => `${r.cause} × ${r.n}`).join(', ') || 'none recorded'})`;
 }
 
+/** One retention run (the gateway's), timed; `attempts` were in the day it should drop. */
+async function timedRetention(bench: BenchCore, days: number, attempts: number): Promise<{ seconds: number; attempts: number }> {
+  const retention = startRetention({ pool: bench.db.pool, days });
+  try {
+    const t0 = monoMs();
+    const dropped = await retention.runOnce();
+    return { seconds: (monoMs() - t0) / 1000, attempts: dropped.length ? attempts : 0 };
+  } finally {
+    retention.stop();
+  }
+}
+
 /** Fills in each result's ratio to its group's reference point. */
 export function withRatios(results: ScalingResult[]): ScalingResult[] {
   return results.map((r) => {
@@ -185,7 +204,7 @@ export interface ScalingDeps {
 
 /** The points to run, in order; a group's reference runs first, beside the points it is compared with. */
 export function scalingPoints(s: Settings, historyRows: number | null): ScalingPoint[] {
-  const base = { endpoints: 10, backlog: 0, attempts: 0, workers: 1 };
+  const base = { endpoints: 10, backlog: 0, attempts: 0, workers: 1, dropDay: 0 };
   const points: ScalingPoint[] = s.scaleEndpoints.map((endpoints) => ({ ...base, group: 'endpoints', endpoints, reference: endpoints === base.endpoints }));
   const group = (g: ScalingGroup, change: Partial<typeof base>) => {
     if (s.scaleReferencePerGroup) points.push({ ...base, group: g, reference: true });
@@ -194,6 +213,7 @@ export function scalingPoints(s: Settings, historyRows: number | null): ScalingP
   group('backlog', { backlog: s.scaleBacklog });
   if (historyRows) group('attempts', { attempts: historyRows });
   group('workers', { workers: 2 });
+  group('retention', { dropDay: s.retentionDay });
   return points;
 }
 
@@ -227,12 +247,20 @@ export async function runScaling(deps: ScalingDeps): Promise<ScalingResult[]> {
           progress('scaling', `writing ${fmt(point.backlog)} deliveries due tomorrow`);
           await seedBacklog(bench.seed, fixture, point.backlog);
         }
+        const oldDay = point.dropDay ? await seedOldDay(bench.seed, fixture, point.dropDay, s.retentionDays) : null;
+        if (oldDay) progress('scaling', `${fmt(point.dropDay)} attempts written into the day ${oldDay.name}, ${s.retentionDays + 10} days ago`);
         await bench.seed.query('analyze');
         gateways = await deps.startGateways(url, point.workers, `scale-${i}`);
         const deliveries = Math.max(s.scaleDeliveries, point.endpoints);
-        results.push(
-          await runScalingPoint({ point, bench, fixture, receiver, gateways, postgresPid: deps.pg.pid, load, deliveries, publishBatch: s.publishBatch, publishConcurrency: s.publishConcurrency }),
-        );
+        // Retention runs half a second into the point, as a worker's hourly run would, on
+        // the gateway's own code (core/logs/retention.ts).
+        const drop = oldDay ? sleep(500).then(() => timedRetention(bench, s.retentionDays, point.dropDay)) : null;
+        const result = await runScalingPoint({ point, bench, fixture, receiver, gateways, postgresPid: deps.pg.pid, load, deliveries, publishBatch: s.publishBatch, publishConcurrency: s.publishConcurrency });
+        if (drop) {
+          result.drop = await drop;
+          progress('scaling', `retention dropped ${fmt(result.drop.attempts)} attempts in ${result.drop.seconds.toFixed(3)} s while the point ran`);
+        }
+        results.push(result);
       } finally {
         for (const g of gateways) await g.stop();
         await bench.close();
@@ -245,7 +273,7 @@ export async function runScaling(deps: ScalingDeps): Promise<ScalingResult[]> {
   // In a quick run the groups share the endpoints group's reference.
   if (!s.scaleReferencePerGroup) {
     const ref = results.find((r) => r.point.group === 'endpoints' && r.point.reference);
-    if (ref) for (const g of ['backlog', 'attempts', 'workers'] as const) if (results.some((r) => r.point.group === g)) results.push({ ...ref, point: { ...ref.point, group: g } });
+    if (ref) for (const g of ['backlog', 'attempts', 'workers', 'retention'] as const) if (results.some((r) => r.point.group === g)) results.push({ ...ref, point: { ...ref.point, group: g } });
   }
   return withRatios(results);
 }

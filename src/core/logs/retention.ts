@@ -21,16 +21,17 @@ export function startRetention(p: {
   everyMs?: number;
   now?: () => Date;
   onError?: (e: Error) => void;
-  onPruned?: (n: number) => void;
-}): { stop(): void; runOnce(): Promise<number> } {
+  /** The attempt partitions (days) a run dropped. */
+  onPruned?: (partitions: string[]) => void;
+}): { stop(): void; runOnce(): Promise<string[]> } {
   const now = p.now ?? (() => new Date());
   const runOnce = async () => {
     const t = now().getTime();
     await ensureAttemptPartitions(p.pool, new Date(t - DAY_MS), new Date(t + DAYS_AHEAD * DAY_MS));
     const before = new Date(t - p.days * DAY_MS);
-    const { attempts } = await dropAttemptPartitions(p.pool, before);
+    const days = await dropAttemptPartitions(p.pool, before);
     await pruneDeliveriesAndEvents(p.pool, before);
-    return attempts;
+    return days;
   };
   const tick = () => runOnce().then((n) => p.onPruned?.(n), (e: unknown) => p.onError?.(coerceError(e)));
   const first = setTimeout(tick, 5_000);
