@@ -4,6 +4,7 @@ import { Migration20261123100000_bot } from './Migration20261123100000_bot.js';
 import { Migration20261123200000_perf } from './Migration20261123200000_perf.js';
 import { Migration20261201000000_queue } from './Migration20261201000000_queue.js';
 import { Migration20261201100000_catalogue } from './Migration20261201100000_catalogue.js';
+import { Migration20261201140000_claimPlans } from './Migration20261201140000_claimPlans.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -15,4 +16,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123200000_perf', class: Migration20261123200000_perf },
   { name: 'Migration20261201000000_queue', class: Migration20261201000000_queue },
   { name: 'Migration20261201100000_catalogue', class: Migration20261201100000_catalogue },
+  { name: 'Migration20261201140000_claimPlans', class: Migration20261201140000_claimPlans },
 ];
