@@ -176,21 +176,26 @@ async function main(): Promise<number> {
     if (runs(s, 'b0')) await b0();
 
     // One long attempt history serves the log queries and the scaling phase's history point.
+    const scalesHistory = runs(s, 'scaling') && (!s.scaleGroups || s.scaleGroups.has('attempts'));
     if (runs(s, 'logs') || runs(s, 'scaling')) {
-      await phase('logs', `generating ${fmt(s.logRows)} attempt rows`);
-      const b = await openBenchCore(await pg.createDatabase('bench_history'), 4);
-      cleanup.push(() => b.close());
-      const history: LogHistory = await seedLogHistory(b, s.logRows);
-      if (runs(s, 'logs')) {
-        await phase('logs', `log queries on ${fmt(s.logRows)} attempt rows`);
-        results.logs = await runLogQueries(b, history, s.logRepeats);
+      let history: { url: string; rows: number } | null = null;
+      if (runs(s, 'logs') || scalesHistory) {
+        await phase('logs', `generating ${fmt(s.logRows)} attempt rows`);
+        const b = await openBenchCore(await pg.createDatabase('bench_history'), 4);
+        cleanup.push(() => b.close());
+        const seeded: LogHistory = await seedLogHistory(b, s.logRows);
+        if (runs(s, 'logs')) {
+          await phase('logs', `log queries on ${fmt(s.logRows)} attempt rows`);
+          results.logs = await runLogQueries(b, seeded, s.logRepeats);
+        }
+        await b.close();
+        history = { url: b.db.url, rows: seeded.rows };
       }
-      await b.close();
       if (runs(s, 'scaling')) {
         results.scaling = await runScaling({
           pg,
           settings: s,
-          history: { url: b.db.url, rows: history.rows },
+          history,
           ownCpuSeconds,
           startGateways: async (url, n, name) => {
             const gateways: GatewayProcess[] = [];
@@ -199,7 +204,7 @@ async function main(): Promise<number> {
           },
         });
       }
-      await pg.dropDatabase('bench_history');
+      if (history) await pg.dropDatabase('bench_history');
     }
 
     if (runs(s, 'feed')) {
@@ -243,6 +248,12 @@ async function main(): Promise<number> {
       return 2;
     }
     return 0;
+  } catch (e) {
+    // What the phases before the failure measured is kept: a long run is not lost to its last phase.
+    results.error = e instanceof Error ? e.message : String(e);
+    const file = await writeJson(results as unknown as Record<string, unknown>).catch(() => null);
+    if (file) progress('failed', `the figures measured before the failure written to ${file}`);
+    throw e;
   } finally {
     await runCleanup();
   }

@@ -8,7 +8,7 @@ import type { SubscriberReply, SubscriberRequest } from '../lib/subscribers.js';
  * WebSocket) each, subscribed to `deliveryAttempts(filter)`. Records the arrival time
  * (monotonic ms) of every message, so the bench can subtract the attempt's commit time.
  */
-const QUERY = 'subscription($f: DeliveryLogFilter) { deliveryAttempts(filter: $f) { id } }';
+const QUERY = 'subscription($f: AttemptFilter) { deliveryAttempts(filter: $f) { id } }';
 const clients: Client[] = [];
 const disposers: Array<() => void> = [];
 let received: number[] = [];

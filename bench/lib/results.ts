@@ -29,6 +29,8 @@ export interface Results {
   /** The machine before each phase. */
   loads?: Array<MachineLoad & { phase: string }>;
   table?: Row[];
+  /** Why the run stopped early (the figures before it are kept). */
+  error?: string;
 }
 
 /** The issue's targets. */
@@ -125,6 +127,9 @@ export function buildRows(r: Results): Row[] {
         `publish ${(tp.publishStatements / tp.delivered).toFixed(3)}`,
       ),
     );
+    // Writes per delivery, whatever the machine's load: what one primary's disk and replicas carry.
+    const walOf = (bytes: number, n: number) => `${fmt(bytes / Math.max(1, n))} B`;
+    rows.push(row('WAL per delivery (throughput run)', walOf(tp.walBytes, tp.delivered), g ? `graphile-worker ${walOf(g.walBytes, g.deliveries)}` : '', g ? x(tp.walBytes / tp.delivered / (g.walBytes / g.deliveries)) : ''));
   }
   if (r.isolation) {
     const it = r.isolation.throughput;
@@ -210,7 +215,7 @@ export function buildRows(r: Results): Row[] {
 
 /** The scaling curves: one line per point, with its CPU split, its claims and the machine's load. */
 export function scalingGrid(r: ScalingResult[]): { header: string[]; rows: string[][] } {
-  const header = ['Group', 'Point', 'Deliveries/s', 'Ratio', 'Gateway µs', 'PostgreSQL µs', 'Receiver µs', 'Publisher µs', 'Other µs', 'Claim p50', 'Claim p99', 'Rows/claim', 'Load (1 min)', 'Others (cores)', 'Exactly once'];
+  const header = ['Group', 'Point', 'Deliveries/s', 'Ratio', 'Gateway µs', 'PostgreSQL µs', 'Receiver µs', 'Publisher µs', 'Other µs', 'WAL B', 'Claim p50', 'Claim p99', 'Rows/claim', 'Load (1 min)', 'Others (cores)', 'Exactly once'];
   const rows = r.map((p) => {
     const us = (v: number) => ((v / Math.max(1, p.delivered)) * 1e6).toFixed(0);
     return [
@@ -223,6 +228,7 @@ export function scalingGrid(r: ScalingResult[]): { header: string[]; rows: strin
       us(p.cpu.receiver),
       us(p.cpu.bench),
       us(p.cpu.other),
+      fmt(p.walBytes / Math.max(1, p.delivered)),
       ms(p.claims.p50),
       ms(p.claims.p99),
       p.claims.rowsPerClaim.toFixed(0),

@@ -38,6 +38,8 @@ export interface Settings {
   scaleDeliveries: number;
   /** Scaling phase: endpoints with work, one point each; the 10-endpoint point is the reference. */
   scaleEndpoints: number[];
+  /** Scaling phase: the curves to measure (all by default): endpoints, backlog, attempts, workers, retention. */
+  scaleGroups: Set<string> | null;
   /**
    * Scaling phase: endpoints each event goes to (one device per that many endpoints). 1 =
    * thousands of accounts with an endpoint or two each; the endpoint count = one device whose
@@ -66,6 +68,7 @@ export interface Settings {
 }
 
 const ALL_PHASES = ['b0', 'b1', 'clean', 'isolation', 'logs', 'feed', 'scaling', 'graphile'];
+const SCALING_GROUPS = ['endpoints', 'backlog', 'attempts', 'workers', 'retention'];
 
 export function parseSettings(argv: string[]): Settings {
   const flags = new Map<string, string | true>();
@@ -95,6 +98,8 @@ export function parseSettings(argv: string[]): Settings {
   };
   const only = typeof flags.get('only') === 'string' ? new Set(String(flags.get('only')).split(',')) : null;
   for (const p of only ?? []) if (!ALL_PHASES.includes(p)) throw new Error(`--only: unknown phase ${p} (use ${ALL_PHASES.join(', ')})`);
+  const groups = typeof flags.get('scale-groups') === 'string' ? new Set(String(flags.get('scale-groups')).split(',')) : null;
+  for (const g of groups ?? []) if (!SCALING_GROUPS.includes(g)) throw new Error(`--scale-groups: unknown curve ${g} (use ${SCALING_GROUPS.join(', ')})`);
   const prof = flags.get('cpu-prof');
   return {
     quick,
@@ -115,6 +120,7 @@ export function parseSettings(argv: string[]): Settings {
     historyDeliveries: num('history', 100_000, 20_000),
     scaleDeliveries: num('scale-deliveries', 40_000, 10_000),
     scaleEndpoints: list('scale-endpoints', [1, 10, 100, 1_000, 10_000]),
+    scaleGroups: groups,
     scaleFanOut: num('scale-fanout', 1, 1),
     scaleBacklog: num('scale-backlog', 1_000_000, 200_000),
     scaleReferencePerGroup: !quick,

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export interface SubscriberSpec {
   apiKey: string;
-  /** GraphQL DeliveryLogFilter variables, or null for every attempt. */
+  /** GraphQL AttemptFilter variables, or null for every attempt. */
   filter: Record<string, unknown> | null;
 }
 

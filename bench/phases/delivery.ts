@@ -4,6 +4,7 @@ import { cpuSample, cpuSplit, type CpuSplit } from '../lib/cpu.js';
 import { countDeliveries, deliveredSince, deliveriesSince, lastDeliveryId, type DeliveryCount } from '../lib/exactlyOnce.js';
 import type { BenchCore, Fixture } from '../lib/fixture.js';
 import type { GatewayProcess } from '../lib/gatewayProcess.js';
+import { walBytesSince, walPosition } from '../lib/wal.js';
 import { fmt, progress, ticker } from '../lib/progress.js';
 import type { ReceiverHandle } from '../lib/receiver.js';
 import { percentiles, type Percentiles } from '../lib/stats.js';
@@ -27,6 +28,8 @@ export interface ThroughputResult extends DeliveryCount {
   peakRssMb: number;
   gatewayStatements: number;
   publishStatements: number;
+  /** WAL the database wrote from the first publish until every attempt was recorded, bytes. */
+  walBytes: number;
   /** POSTs to the extra routes (hanging, failing) during the run. */
   extraPosts: number[];
 }
@@ -77,6 +80,7 @@ export async function runThroughput(run: DeliveryRun, events: number, batch: num
   const probe0 = await gateway.sample();
   const cpu0 = cpuSample({ gateway: probe0.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid });
   const statements0 = bench.db.statements();
+  const wal0 = await walPosition(bench.db.pool);
   let published = 0;
   let delivered = 0;
   const stop = ticker(run.phase, 1000, async () => {
@@ -114,6 +118,7 @@ export async function runThroughput(run: DeliveryRun, events: number, batch: num
          from attempt where delivery_id > $1 and endpoint_id = any($2::uuid[])`,
       [before, healthyIds],
     );
+    const walBytes = await walBytesSince(bench.db.pool, wal0);
     const probe1 = await gateway.sample();
     const cpu1 = cpuSample({ gateway: probe1.cpuSeconds, receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid });
     stop();
@@ -144,6 +149,7 @@ export async function runThroughput(run: DeliveryRun, events: number, batch: num
       peakRssMb: probe1.peakRssMb,
       gatewayStatements: probe1.statements - probe0.statements,
       publishStatements: statements1 - statements0,
+      walBytes,
       extraPosts,
     };
     progress(
@@ -154,7 +160,7 @@ export async function runThroughput(run: DeliveryRun, events: number, batch: num
     const per = (v: number) => ((v / count.delivered) * 1e6).toFixed(0);
     const c = result.cpu;
     progress(run.phase, `POST duration as logged: avg ${result.postMs.avg.toFixed(1)} ms, p50 ${result.postMs.p50} ms, p99 ${result.postMs.p99} ms → ${(result.perSecond * result.postMs.avg / 1000).toFixed(0)} POSTs in flight on average`);
-    progress(run.phase, `CPU µs per delivery: machine ${per(c.machine)} = gateway ${per(c.gateway)} + receiver ${per(c.receiver)} + publisher ${per(c.bench)} + PostgreSQL ${per(c.postgres)} + other processes ${per(c.other)}`);
+    progress(run.phase, `CPU µs per delivery: machine ${per(c.machine)} = gateway ${per(c.gateway)} + receiver ${per(c.receiver)} + publisher ${per(c.bench)} + PostgreSQL ${per(c.postgres)} + other processes ${per(c.other)} · WAL ${(walBytes / count.delivered).toFixed(0)} bytes per delivery`);
     return result;
   } finally {
     stop();

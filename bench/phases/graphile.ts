@@ -6,6 +6,7 @@ import { cpuSample, cpuSplit, type CpuSplit } from '../lib/cpu.js';
 import type { GatewayProcess } from '../lib/gatewayProcess.js';
 import { fmt, progress, ticker } from '../lib/progress.js';
 import type { ReceiverHandle } from '../lib/receiver.js';
+import { walBytesSince, walPosition } from '../lib/wal.js';
 
 /** graphile-worker's settings in this baseline, as passed to its process (children/graphileWorker.ts). */
 export const GRAPHILE_SETTINGS = {
@@ -22,10 +23,12 @@ export const GRAPHILE_SETTINGS = {
 export interface GraphileResult {
   version: string;
   settings: Record<string, string>;
-  runs: Array<{ perSecond: number; cpu: CpuSplit; deliveries: number; seconds: number; exactlyOnce: boolean }>;
+  runs: Array<{ perSecond: number; cpu: CpuSplit; walBytes: number; deliveries: number; seconds: number; exactlyOnce: boolean }>;
   /** The median run. */
   perSecond: number;
   cpu: CpuSplit;
+  /** WAL bytes of the median run. */
+  walBytes: number;
   deliveries: number;
   exactlyOnce: boolean;
 }
@@ -56,6 +59,7 @@ export async function runGraphileOnce(p: {
   await p.receiver.take();
   const probe0 = await p.worker.sample();
   const cpu0 = cpuSample({ gateway: probe0.cpuSeconds, receiver: (await p.receiver.count()).cpuSeconds, postgresPid: p.postgresPid });
+  const wal0 = await utils.withPgClient((c) => walPosition(c));
   let added = 0;
   const stop = ticker('graphile', 1000, async () => `added ${fmt(added)}/${fmt(p.jobs)} jobs · received ${fmt((await p.receiver.count()).total)}`);
   const t0 = monoMs();
@@ -94,6 +98,7 @@ export async function runGraphileOnce(p: {
       const { rows } = await utils.withPgClient((c) => c.query<{ n: number }>(`select count(*)::int as n from attempt where account_id = $1`, [accountId]));
       return (rows[0]?.n ?? 0) >= p.jobs;
     }, 30_000, 'every attempt row', 20);
+    const walBytes = await utils.withPgClient((c) => walBytesSince(c, wal0));
     const probe1 = await p.worker.sample();
     const cpu = cpuSplit(cpu0, cpuSample({ gateway: probe1.cpuSeconds, receiver: (await p.receiver.count()).cpuSeconds, postgresPid: p.postgresPid }));
     stop();
@@ -104,11 +109,11 @@ export async function runGraphileOnce(p: {
     const distinct = new Set(got.ids);
     const exactlyOnce = distinct.size === p.jobs && got.ids.length === p.jobs && [...distinct].every((id) => id.startsWith(`msg_g${tag}_`));
     const seconds = (last - t0) / 1000;
-    const r = { perSecond: distinct.size / seconds, cpu, deliveries: distinct.size, seconds, exactlyOnce };
+    const r = { perSecond: distinct.size / seconds, cpu, walBytes, deliveries: distinct.size, seconds, exactlyOnce };
     const us = (v: number) => ((v / Math.max(1, distinct.size)) * 1e6).toFixed(0);
     progress(
       'graphile',
-      `${fmt(r.perSecond)} deliveries/s (${fmt(distinct.size)} in ${seconds.toFixed(2)} s) · CPU µs per delivery: graphile-worker ${us(cpu.gateway)}, PostgreSQL ${us(cpu.postgres)}, receiver ${us(cpu.receiver)}, enqueuer ${us(cpu.bench)}, other ${us(cpu.other)}` +
+      `${fmt(r.perSecond)} deliveries/s (${fmt(distinct.size)} in ${seconds.toFixed(2)} s) · CPU µs per delivery: graphile-worker ${us(cpu.gateway)}, PostgreSQL ${us(cpu.postgres)}, receiver ${us(cpu.receiver)}, enqueuer ${us(cpu.bench)}, other ${us(cpu.other)} · WAL ${(walBytes / Math.max(1, distinct.size)).toFixed(0)} bytes per delivery` +
         (exactlyOnce ? ' · exactly once' : ` · VOID: ${got.ids.length} POSTs, ${distinct.size} distinct of ${p.jobs}`),
     );
     return r;
@@ -122,5 +127,5 @@ export async function runGraphileOnce(p: {
 export function summarize(version: string, runs: GraphileResult['runs']): GraphileResult {
   const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return { version, settings: GRAPHILE_SETTINGS, runs, perSecond: median.perSecond, cpu: median.cpu, deliveries: median.deliveries, exactlyOnce: runs.every((r) => r.exactlyOnce) };
+  return { version, settings: GRAPHILE_SETTINGS, runs, perSecond: median.perSecond, cpu: median.cpu, walBytes: median.walBytes, deliveries: median.deliveries, exactlyOnce: runs.every((r) => r.exactlyOnce) };
 }

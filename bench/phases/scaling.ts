@@ -10,6 +10,7 @@ import { seedBacklog, seedOldDay, seedScaleFixture, type ScaleFixture } from '..
 import { startRetention } from '../../src/core/logs/retention.js';
 import type { Settings } from '../lib/settings.js';
 import { percentiles, type Percentiles } from '../lib/stats.js';
+import { walBytesSince, walPosition } from '../lib/wal.js';
 
 /** What a scaling point varies; every other setting is the reference's. */
 export type ScalingGroup = 'endpoints' | 'backlog' | 'attempts' | 'workers' | 'retention';
@@ -37,6 +38,8 @@ export interface ScalingResult extends DeliveryCount {
   perSecond: number;
   /** The machine's CPU during the run, by process (gateway = every worker process). */
   cpu: CpuSplit;
+  /** WAL the database wrote during the point (publish, claims, records, autovacuum), bytes. */
+  walBytes: number;
   /** Claim statements of every worker: duration and rows taken. */
   claims: Percentiles & { rowsPerClaim: number };
   /** The machine just before the point, and other processes' share during it. */
@@ -91,6 +94,7 @@ export async function runScalingPoint(run: ScalingRun): Promise<ScalingResult> {
   const events = Math.ceil(run.deliveries / fixture.fanOut);
   const expected = events * fixture.fanOut;
   const before = await lastDeliveryId(bench.db.pool);
+  const wal0 = await walPosition(bench.db.pool);
   const probes0 = await Promise.all(gateways.map((g) => g.sample()));
   const cpu0 = cpuSample({ gateway: probes0.reduce((a, p) => a + p.cpuSeconds, 0), receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid });
   let published = 0;
@@ -116,6 +120,7 @@ export async function runScalingPoint(run: ScalingRun): Promise<ScalingResult> {
     await waitUntil(async () => (await receiver.count()).total >= expected, 120_000 + expected * 2, `${fmt(expected)} deliveries (${label})`, 10);
     // Done means every attempt committed, as in the throughput run.
     await waitUntil(async () => (await deliveredSince(bench.db.pool, before, fixture.endpointIds)) >= expected, 30_000, `every attempt recorded (${label})`, 20);
+    const walBytes = await walBytesSince(bench.db.pool, wal0);
     const probes1 = await Promise.all(gateways.map((g) => g.sample()));
     const cpu = cpuSplit(cpu0, cpuSample({ gateway: probes1.reduce((a, p) => a + p.cpuSeconds, 0), receiver: (await receiver.count()).cpuSeconds, postgresPid: run.postgresPid }));
     stop();
@@ -137,6 +142,7 @@ export async function runScalingPoint(run: ScalingRun): Promise<ScalingResult> {
       seconds,
       perSecond: count.delivered / seconds,
       cpu,
+      walBytes,
       claims: { ...percentiles(claimMs), rowsPerClaim: claimMs.length ? claimRows / claimMs.length : 0 },
       load: run.load,
       otherCoresDuring: cpu.other / seconds,
@@ -145,7 +151,7 @@ export async function runScalingPoint(run: ScalingRun): Promise<ScalingResult> {
     const us = (v: number) => ((v / Math.max(1, count.delivered)) * 1e6).toFixed(0);
     progress(
       'scaling',
-      `${label}: ${fmt(result.perSecond)} deliveries/s · CPU µs/delivery gateway ${us(cpu.gateway)}, PostgreSQL ${us(cpu.postgres)}, receiver ${us(cpu.receiver)}, publisher ${us(cpu.bench)}, other ${us(cpu.other)} · claim p50 ${result.claims.p50.toFixed(1)} ms, p99 ${result.claims.p99.toFixed(1)} ms (${result.claims.count} claims, ${result.claims.rowsPerClaim.toFixed(0)} rows each)` +
+      `${label}: ${fmt(result.perSecond)} deliveries/s · CPU µs/delivery gateway ${us(cpu.gateway)}, PostgreSQL ${us(cpu.postgres)}, receiver ${us(cpu.receiver)}, publisher ${us(cpu.bench)}, other ${us(cpu.other)} · WAL ${(walBytes / Math.max(1, count.delivered)).toFixed(0)} B/delivery · claim p50 ${result.claims.p50.toFixed(1)} ms, p99 ${result.claims.p99.toFixed(1)} ms (${result.claims.count} claims, ${result.claims.rowsPerClaim.toFixed(0)} rows each)` +
         (count.exactlyOnce ? ' · exactly once' : ` · VOID: published ${count.published}, delivered ${count.delivered}, duplicates ${count.duplicates}, unknown ${count.unknown}${why}`),
     );
     return result;
@@ -205,9 +211,12 @@ export interface ScalingDeps {
 /** The points to run, in order; a group's reference runs first, beside the points it is compared with. */
 export function scalingPoints(s: Settings, historyRows: number | null): ScalingPoint[] {
   const base = { endpoints: 10, backlog: 0, attempts: 0, workers: 1, dropDay: 0 };
-  const points: ScalingPoint[] = s.scaleEndpoints.map((endpoints) => ({ ...base, group: 'endpoints', endpoints, reference: endpoints === base.endpoints }));
+  const wanted = (g: ScalingGroup) => !s.scaleGroups || s.scaleGroups.has(g);
+  const points: ScalingPoint[] = wanted('endpoints') ? s.scaleEndpoints.map((endpoints) => ({ ...base, group: 'endpoints', endpoints, reference: endpoints === base.endpoints })) : [];
   const group = (g: ScalingGroup, change: Partial<typeof base>) => {
-    if (s.scaleReferencePerGroup) points.push({ ...base, group: g, reference: true });
+    if (!wanted(g)) return;
+    // Without the endpoints curve, every group measures its own reference.
+    if (s.scaleReferencePerGroup || !wanted('endpoints')) points.push({ ...base, group: g, reference: true });
     points.push({ ...base, ...change, group: g, reference: false });
   };
   group('backlog', { backlog: s.scaleBacklog });
@@ -234,6 +243,8 @@ export async function runScaling(deps: ScalingDeps): Promise<ScalingResult[]> {
   try {
     for (const [i, point] of points.entries()) {
       const label = pointLabel(point);
+      // With --pg-stats: the server's statements point by point (this clears what came before).
+      await deps.pg.topStatements();
       const load = await sampleLoad(own);
       progress('scaling', `${label}${point.reference ? ' (reference)' : ''} · ${describeLoad(load)}`);
       const onHistory = point.attempts > 0 && deps.history;
@@ -261,6 +272,7 @@ export async function runScaling(deps: ScalingDeps): Promise<ScalingResult[]> {
           progress('scaling', `retention dropped ${fmt(result.drop.attempts)} attempts in ${result.drop.seconds.toFixed(3)} s while the point ran`);
         }
         results.push(result);
+        for (const t of (await deps.pg.topStatements()) ?? []) progress('pg-stats', `${label}: ${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(7)} calls ${String(t.rows).padStart(8)} rows  ${t.query}`);
       } finally {
         for (const g of gateways) await g.stop();
         await bench.close();
