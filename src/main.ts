@@ -9,6 +9,12 @@ import { createRuntime, type Runtime } from './runtime.js';
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 /** What a stop may take beyond the grace (recording the last results, closing pools), ms. */
 const STOP_MARGIN_MS = 5_000;
+/**
+ * A repeat of the first signal this soon is the same stop, not a second one: Ctrl-C under
+ * `npm start` reaches the gateway twice, from the terminal (the whole process group) and
+ * forwarded by npm. ms.
+ */
+const SAME_SIGNAL_MS = 1_000;
 
 /** `npm start`: validates the configuration, starts the gateway, stops it gracefully on SIGTERM or SIGINT. */
 async function main(): Promise<void> {
@@ -26,14 +32,15 @@ async function main(): Promise<void> {
 
   // Installed before anything starts, so that a signal during start-up is a stop too.
   let runtime: Runtime | null = null;
-  let signalled = false;
+  let signalled: { signal: NodeJS.Signals; at: number } | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled && signalled.signal === signal && performance.now() - signalled.at < SAME_SIGNAL_MS) return;
     if (signalled) {
       log.warn({ signal }, 'second signal: exiting at once');
       runtime?.stopNow();
       process.exit(SIGNAL_EXIT[signal] ?? 1);
     }
-    signalled = true;
+    signalled = { signal, at: performance.now() };
     log.info({ signal, graceMs: config.lifecycle.shutdownGraceMs }, 'stopping: no new work is taken; in-flight deliveries finish or are handed back');
     const deadline = setTimeout(() => {
       log.error('the stop took longer than the grace allows: exiting');

@@ -1,4 +1,4 @@
-import { createClient, type Client } from 'graphql-ws';
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createLogger } from '../../src/log.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
@@ -52,11 +52,12 @@ export async function ok<T>(p: Promise<GqlResult<T>>): Promise<T> {
 }
 
 /** A graphql-ws client on the gateway's WebSocket endpoint. */
-export function wsClient(base: string, key?: string): Client {
+export function wsClient(base: string, key?: string, on?: ClientOptions['on']): Client {
   return createClient({
     url: `${base.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
     connectionParams: key ? { authorization: `Bearer ${key}` } : {},
     retryAttempts: 0,
+    on,
   });
 }
