@@ -94,7 +94,8 @@ export interface FakeTelegram {
   close(): Promise<void>;
 }
 
-export async function startFakeTelegram(): Promise<FakeTelegram> {
+/** `port`: a fixed port (a test that starts Telegram after the gateway); 0 = any free one. */
+export async function startFakeTelegram(opts: { port?: number } = {}): Promise<FakeTelegram> {
   const chats = new Map<number, ChatMessage[]>();
   const groups = new Map<number, GroupOptions>();
   const queue: Update[] = [];
@@ -300,7 +301,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   /**
