@@ -44,6 +44,7 @@ export function createListener(url: string, opts: ListenerOptions): Listener {
       const c = new pg.Client(connectionOptions(url, opts.settings));
       try {
         c.on('error', (e) => lost(c, e));
+        c.on('end', () => lost(c, new Error('the LISTEN connection ended')));
         await c.connect();
         c.on('notification', (n) => {
           for (const h of handlers.get(n.channel) ?? []) safe(() => h(n.channel, n.payload ?? ''));
