@@ -38,7 +38,8 @@ export async function startGatewayProcess(
   const probe = pathToFileURL(fileURLToPath(new URL('../children/gatewayProbe.js', import.meta.url))).href;
   const prof = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opts.cpuProfDir), '--cpu-prof-name', `${opts.name}-${Date.now()}.cpuprofile`] : [];
   const child: ChildProcess = spawn(process.execPath, [...prof, '--import', probe, path.resolve(opts.script ?? 'dist/src/main.js')], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // PORT=0: every role serves its probes on PORT, and bench processes run side by side.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ENV_FILE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';
