@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const run = async (name: string, f: () => Promise<Row>) => {
     process.stdout.write(`… ${name} (load average ${load()})\n`);
     const row = await f();
-    rows.push({ ...row, figures: { ...row.figures, loadAverage: load() } });
+    rows.push({ ...row, figures: { ...row.figures, loadAverageAfter: load() } });
     process.stdout.write(`  ${JSON.stringify(row)}\n`);
   };
   try {
