@@ -44,6 +44,9 @@ describe('the database goes away and comes back', () => {
         ALLOW_PRIVATE_TARGETS: 'true',
         RETRY_SCHEDULE: '500ms,1s,2s,5s,10s',
         WORKER_POLL_MS: '200',
+        // Production's timeouts: what this test measures.
+        DB_CONNECT_TIMEOUT_MS: '2000',
+        DB_STATEMENT_TIMEOUT_MS: '3000',
       },
       'gateway ready',
     );

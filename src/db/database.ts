@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { ormConfig } from './mikro-orm.config.js';
-import { isDatabaseUnavailable } from './unavailable.js';
+import { cancelledByServer, isDatabaseUnavailable } from './unavailable.js';
 
 /**
  * One database handle for the process: MikroORM for the registry, and a plain `pg` pool
@@ -84,7 +84,7 @@ export async function openDatabase(url: string, settings: DatabaseSettings): Pro
   let probe: NodeJS.Timeout | null = null;
   let probing = false;
   const observe = (e: unknown) => {
-    if (!isDatabaseUnavailable(e) || down || closed) return;
+    if (!isDatabaseUnavailable(e) || cancelledByServer(e) || down || closed) return;
     down = true;
     probe = setInterval(() => {
       if (probing) return;

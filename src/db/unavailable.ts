@@ -37,3 +37,18 @@ export function isDatabaseUnavailable(e: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Whether the server itself cancelled the statement (statement_timeout): it answered, so the
+ * database is slow for this statement, not gone. The caller still gets UNAVAILABLE (retryable),
+ * but the availability gate stays open: one slow statement on a busy server must not refuse
+ * every other caller.
+ */
+export function cancelledByServer(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur && typeof cur === 'object' && depth < 6; depth++) {
+    const err = cur as { code?: unknown; cause?: unknown; previous?: unknown };
+    if (err.code === '57014') return true;
+    cur = err.cause ?? err.previous;
+  }
+  return false;
+}
