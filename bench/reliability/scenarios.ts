@@ -65,7 +65,7 @@ export async function gracefulStop(db: Pg, rx: Rx): Promise<Row> {
       const finished = rx.release(8);
       const exit = await victim.exit;
       await until(() => [...rx.arrivals.values()].filter((t) => t.length >= 2).length === 8);
-      const redelivered = [...rx.arrivals.values()].filter((t) => t.length >= 2).map((t) => t[1]! - t0);
+      const resent = [...rx.arrivals.values()].filter((t) => t.length >= 2).map((t) => t[1]!);
       const dupByStop = finished.filter((id) => (rx.arrivals.get(id)?.length ?? 0) > 1).length;
       await until(async () => (await undelivered(url)) === 0);
       return {
@@ -78,7 +78,9 @@ export async function gracefulStop(db: Pg, rx: Rx): Promise<Row> {
         figures: {
           exitCode: exit.code ?? `signal ${exit.signal}`,
           exitAfterSignalMs: Math.round(exit.at - t0),
-          cutOffResentMsAfterSignalMax: Math.round(Math.max(...redelivered)),
+          cutOffResentMsAfterSignalMax: Math.round(Math.max(...resent) - t0),
+          // Negative: the other worker had them before this process was seen to exit.
+          cutOffResentMsAfterExitMax: Math.round(Math.max(...resent) - exit.at),
         },
       };
     } finally {
