@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
+import { createLogger, secretSettings } from '../src/log.js';
 import { createRuntime } from '../src/runtime.js';
 
 /**
@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${e.message}\n`);
     return 78;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { secrets: secretSettings(config) });
   const runtime = await createRuntime({ ...config, lifecycle: { ...config.lifecycle, migrateOnStart: true } }, { logger: log, roles: [] });
   await runtime.stop();
   log.info('the database schema is up to date');

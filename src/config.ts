@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_PORTS, parseAllowedTargets, parsePorts, type TargetRules } from './core/security/targetPolicy.js';
+import { parseKey } from './core/security/vault.js';
 
 /**
  * Every setting comes from the environment, parsed once at start. A bad value stops the
@@ -16,6 +18,18 @@ const durationList = z
   .regex(/^\s*(none|\d+(ms|s|m|h)?(\s*,\s*\d+(ms|s|m|h)?)*)\s*$/, 'use a comma-separated list such as 5s,5m,30m,2h, or none')
   .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((part) => parseDuration(part.trim()))));
 
+const parses = (f: (v: string) => unknown) => (v: string) => {
+  try {
+    f(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const KEY_HELP = 'use 32 random bytes as base64 (openssl rand -base64 32) or 64 hex digits';
+const isKey = parses(parseKey);
+
 const ROLES = ['api', 'workers', 'bot'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -27,6 +41,13 @@ const schema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   PLATFORM_API_KEY: z.string().min(16, 'use at least 16 characters').optional(),
   ALLOW_PRIVATE_TARGETS: bool.default(false),
+  ALLOWED_PRIVATE_TARGETS: z
+    .string()
+    .default('')
+    .refine(parses(parseAllowedTargets), 'use a comma-separated list of CIDRs, addresses and host names, e.g. 10.1.2.0/24,hooks.internal')
+    .transform(parseAllowedTargets),
+  ALLOW_HTTP_TARGETS: bool.optional(),
+  TARGET_PORTS: z.string().refine(parses(parsePorts), 'use a comma-separated list of ports and ranges, e.g. 443,8443,1024-65535').optional(),
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]{20,}$/, 'use the token @BotFather gave you (digits:letters)').optional(),
   ROLES: z
     .string()
@@ -74,6 +95,23 @@ const schema = z.object({
   DB_CONNECT_TIMEOUT_MS: ms(2_000),
   DB_STATEMENT_TIMEOUT_MS: ms(3_000),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: ms(10_000),
+  EVENT_DATA_MAX_BYTES: z.coerce.number({ message: 'use a number of bytes' }).int().min(1024).max(4_194_304).default(262_144),
+  EVENT_DATA_MAX_DEPTH: z.coerce.number({ message: 'use a whole number of levels' }).int().min(2).max(256).default(32),
+  IDEMPOTENCY_WINDOW: durationList.prefault('24h').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 24h')),
+  AUTH_FAILURE_LIMIT: z.coerce.number({ message: 'use a whole number of failures (0 = no limit)' }).int().min(0).default(20),
+  AUTH_FAILURE_WINDOW: durationList.prefault('1m').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 1m')),
+  TRUST_PROXY: bool.default(false),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(100_000).default(2000),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(10),
+  GRAPHQL_QUERY_BODY_LIMIT: z.coerce.number({ message: 'use a number of bytes' }).int().min(1024).max(16_777_216).default(65_536),
+  GRAPHQL_MUTATION_BODY_LIMIT: z.coerce.number({ message: 'use a number of bytes' }).int().min(1024).max(16_777_216).default(1_048_576),
+  ENCRYPTION_KEY: z.string().refine(isKey, KEY_HELP).optional(),
+  ENCRYPTION_PREVIOUS_KEYS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isKey, `each of them: ${KEY_HELP}`))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
@@ -128,6 +166,8 @@ function toConfig(e: z.output<typeof schema>) {
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     platformApiKey: e.PLATFORM_API_KEY,
     allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
+    /** What webhook URLs may use (core/security/targetPolicy.ts): https only in production, no database ports, private networks allowed by name. */
+    targets: targetRules(e),
     telegramBotToken: e.TELEGRAM_BOT_TOKEN,
     roles: e.ROLES,
     /** How this process starts and stops. */
@@ -173,6 +213,30 @@ function toConfig(e: z.output<typeof schema>) {
       responseBodyLimit: e.RESPONSE_BODY_LIMIT,
     },
     attemptRetentionDays: e.ATTEMPT_RETENTION_DAYS,
+    /**
+     * Secrets at rest (core/security/vault.ts): the key sealing webhook secrets and signing keys,
+     * and previous keys that still open values sealed before a rotation. Without a key, the
+     * embedded database gets one generated in DATA_DIR; an external one stores them as given.
+     */
+    encryption: { key: e.ENCRYPTION_KEY, previousKeys: e.ENCRYPTION_PREVIOUS_KEYS },
+    /** What a publisher may send (core/dispatch/publish.ts). */
+    publishing: {
+      /** Most bytes of one event's data, as JSON. @default 262_144 */
+      maxBytes: e.EVENT_DATA_MAX_BYTES,
+      /** Deepest nesting of objects and arrays in one event's data. @default 32 */
+      maxDepth: e.EVENT_DATA_MAX_DEPTH,
+      /** How long an idempotency key is remembered per account, ms. @default 86_400_000 */
+      idempotencyWindowMs: e.IDEMPOTENCY_WINDOW[0]!,
+    },
+    /** Failed authentications per client address (core/security/authLimiter.ts). */
+    auth: {
+      /** Failures allowed per address within the window before it is answered 429; 0 = no limit. @default 20 */
+      failureLimit: e.AUTH_FAILURE_LIMIT,
+      /** ms. @default 60_000 */
+      failureWindowMs: e.AUTH_FAILURE_WINDOW[0]!,
+      /** Behind a reverse proxy: the client is the last address of X-Forwarded-For, not the socket's peer. */
+      trustProxy: e.TRUST_PROXY,
+    },
     graphql: {
       /** Schema introspection; on unless NODE_ENV=production. */
       introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
@@ -184,8 +248,16 @@ function toConfig(e: z.output<typeof schema>) {
       /** Origins whose browser clients may call the API (CORS); '*' = any. None by default. */
       corsOrigins: e.CORS_ORIGINS,
       maxDepth: e.GRAPHQL_MAX_DEPTH,
-      /** Cost limit of one operation: one per field, lists multiplied by their page size. */
+      /** Cost limit of one operation: one per field, lists multiplied by their page size, root fields more (see graphql/limits.ts). */
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+      /** Aliased fields per operation. @default 15 */
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      /** Lexical tokens per document: bounds parsing itself. @default 2000 */
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      /** Directives per operation. @default 10 */
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      /** Request body bytes of a query (or subscription), and of a mutation (which carries event data). */
+      bodyLimit: { query: e.GRAPHQL_QUERY_BODY_LIMIT, mutation: e.GRAPHQL_MUTATION_BODY_LIMIT },
     },
     /** The Telegram admin bot (on when telegramBotToken is set). */
     bot: {
@@ -221,6 +293,13 @@ function toConfig(e: z.output<typeof schema>) {
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
   };
+}
+
+/** In production only https, unless ALLOW_HTTP_TARGETS; the default ports take 80 too when http is allowed. */
+function targetRules(e: z.output<typeof schema>): TargetRules {
+  const allowHttp = e.ALLOW_HTTP_TARGETS ?? e.NODE_ENV !== 'production';
+  const ports = e.TARGET_PORTS ?? (allowHttp ? `80,${DEFAULT_PORTS}` : DEFAULT_PORTS);
+  return { allowHttp, ports: parsePorts(ports), allowed: e.ALLOWED_PRIVATE_TARGETS };
 }
 
 /** Webhook mode needs its URL and secret; named here because the schema checks fields one by one. */

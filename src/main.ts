@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadConfig, type Config } from './config.js';
 import { loadEnvFile } from './envFile.js';
 import { seedDemo } from './demo.js';
-import { createLogger } from './log.js';
+import { createLogger, secretSettings } from './log.js';
 import { createRuntime, type Runtime } from './runtime.js';
 
 /** Exit codes: 0 after a graceful stop, 1 when start or stop failed, 78 on a bad configuration, 128+n on a second signal. */
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(78);
   }
-  const log = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true && !config.production });
+  const log = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true && !config.production, secrets: secretSettings(config) });
   if (envFile) log.info({ file: envFile }, 'settings read from the file (variables set in the environment win)');
 
   // Installed before anything starts, so that a signal during start-up is a stop too.

@@ -12,7 +12,10 @@ import { createAttemptFeed, type AttemptFeed } from './core/logs/feed.js';
 import { startRetention } from './core/logs/retention.js';
 import { createEndpointStatusFeed, type EndpointStatusFeed } from './core/registry/endpointStatusFeed.js';
 import type { Resolver } from './core/security/urlGuard.js';
+import { createVault, parseKey } from './core/security/vault.js';
 import { openDatabase, type Database } from './db/database.js';
+import { embeddedKey } from './db/keyFile.js';
+import { checkSecretsAtRest, sealSecretsAtRest } from './db/secretsAtRest.js';
 import { createListener, type Listener } from './db/listener.js';
 import { migrate } from './db/migrate.js';
 import { buildGatewaySchema } from './graphql/schema.js';
@@ -85,7 +88,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     // What the API schema, the bot and the workers are built from stays as it is from here on.
     catalogue.seal();
     let url = config.databaseUrl;
+    let keyText = config.encryption.key;
     if (!url) {
+      keyText ??= embeddedKey(config.dataDir);
       const dir = path.join(config.dataDir, 'postgres');
       log.info({ dir }, 'starting the embedded PostgreSQL (set DATABASE_URL to use your own server)');
       // Loaded only when used: the package's import has side effects (see db/embedded.ts).
@@ -99,8 +104,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       const applied = await migrate(url, config.database);
       if (applied.length) log.info({ migrations: applied }, 'migrations applied');
     }
-    const db = await openDatabase(url, config.database);
+    const vault = createVault({ current: keyText ? parseKey(keyText) : null, previous: config.encryption.previousKeys.map(parseKey) });
+    const db = await openDatabase(url, config.database, { vault });
     onStop('database pools', () => db.close());
+    await checkSecretsAtRest(db.pool, vault);
+    if (config.lifecycle.migrateOnStart) {
+      const sealed = await sealSecretsAtRest(db.pool, vault);
+      if (sealed) log.info({ endpoints: sealed, keyId: vault.keyId }, 'webhook secrets and signing keys sealed with the current encryption key');
+    }
+    if (!vault.keyId) log.warn('ENCRYPTION_KEY is not set: webhook secrets and signing keys are stored in plain text in the database');
     const listener = createListener(url, { settings: config.database, onError: (e) => log.warn({ err: e }, 'LISTEN connection problem; reconnecting') });
     onStop('LISTEN connection', () => listener.close());
     const core = createCore({ db, config, resolve: opts.resolve });
@@ -108,7 +120,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     core.events.setErrorSink((e) => log.error({ err: e }, 'event listener failed'));
     core.events.on('dispatch:error', ({ error }) => log.error({ err: error }, 'delivery worker step failed'));
     const feeds = {
-      attempts: createAttemptFeed({ pool: db.pool, listener, onError: (e) => log.error({ err: e }, 'live log feed failed') }),
+      attempts: createAttemptFeed({ pool: db.pool, listener, diagnosis: config.delivery, onError: (e) => log.error({ err: e }, 'live log feed failed') }),
       endpointStatus: createEndpointStatusFeed(listener, (e) => log.error({ err: e }, 'endpoint status feed failed')),
     };
     onStop('live feeds', () => {
@@ -151,7 +163,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       const settings = { ...config.delivery, ...overrides };
       const sender = createSender({ targets: core.ctx.targets, connectionsPerOrigin: settings.endpointConcurrency, responseBodyLimit: settings.responseBodyLimit });
       senders.push(sender);
-      const worker = startWorker({ pool: db.pool, listener, sender, settings, events: core.events });
+      const worker = startWorker({ pool: db.pool, listener, sender, settings, events: core.events, vault });
       workers.push(worker);
       return worker;
     };
@@ -161,6 +173,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         pool: db.pool,
         events: core.events,
         settings: config.alerts,
+        diagnosis: config.delivery,
         notifier: observedNotifier(telegram?.notifier ?? logNotifier(log), core.events),
         onError: (e) => log.error({ err: e }, 'alert failed'),
       });
@@ -168,6 +181,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       const retention = startRetention({
         pool: db.pool,
         days: config.attemptRetentionDays,
+        idempotencyWindowMs: config.publishing.idempotencyWindowMs,
         onError: (e) => log.error({ err: e }, 'retention failed'),
         onPruned: (days) => days.length && log.info({ partitions: days }, 'dropped days of attempts older than the retention period'),
       });
@@ -190,7 +204,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
 
     let http: HttpServer | null = null;
     if (roles.size) {
-      if (roles.has('api')) graphql = await createGraphQLServer({ schema: buildGatewaySchema(), core, feeds, config, log, chatLink: (code) => telegram?.deepLink(code) ?? null });
+      if (roles.has('api')) graphql = await createGraphQLServer({ schema: buildGatewaySchema(), core, feeds, config, log, listener, chatLink: (code) => telegram?.deepLink(code) ?? null });
       const servesMetrics = config.metrics.port === undefined;
       http = await startHttpServer({ config, db, roles: [...roles], graphql, metrics: servesMetrics ? metrics : null, log });
       if (servesMetrics) metricsUrl = `${http.url}${METRICS_PATH}`;

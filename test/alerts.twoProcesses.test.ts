@@ -28,7 +28,7 @@ const services: AlertService[] = [];
 
 function startAlerts(gw: TestGateway, by: 'A' | 'B') {
   gw.core.events.on('dispatch:attempts', ({ attempts }) => void (observed[by] += attempts.length));
-  services.push(startAlertService({ pool: gw.db.pool, events: gw.core.events, settings: gw.config.alerts, tickMs: 50, notifier: { notify: async (alert) => void sent.push({ ...alert, by }) } }));
+  services.push(startAlertService({ pool: gw.db.pool, events: gw.core.events, settings: gw.config.alerts, diagnosis: gw.config.delivery, tickMs: 50, notifier: { notify: async (alert) => void sent.push({ ...alert, by }) } }));
 }
 
 beforeAll(async () => {
@@ -120,7 +120,7 @@ describe('alerts from two gateway processes', () => {
 
   it('a notifier that fails loses its message only: delivery and the alert state go on', async () => {
     const errors: Error[] = [];
-    const broken = startAlertService({ pool: a.db.pool, events: { on: () => () => undefined }, settings: a.config.alerts, notifier: { notify: () => Promise.reject(new Error('Telegram is down')) }, onError: (e) => errors.push(e) });
+    const broken = startAlertService({ pool: a.db.pool, events: { on: () => () => undefined }, settings: a.config.alerts, diagnosis: a.config.delivery, notifier: { notify: () => Promise.reject(new Error('Telegram is down')) }, onError: (e) => errors.push(e) });
     try {
       const alerts = await broken.observe([
         { accountId: acct.accountId, deliveryId: null, eventId: null, endpointId, webhookName: 'CRM', deviceId: acct.wa.id, channel: 'whatsapp', eventName: 'submission', url: `${rx.url}/hook`, test: false, startedAt: new Date(Date.now() + 60_000), durationMs: 1, httpCode: 200, outcome: 'success', errorCode: null, errorText: null, responseBody: null, attemptNumber: 1 },

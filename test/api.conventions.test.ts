@@ -81,8 +81,8 @@ describe('API conventions', () => {
       const gql = gqlClient(shallow.http, acct.apiKey);
       expect((await gql(`{ webhooks { edges { node { id } } } }`)).errors).toBeUndefined();
       const tooDeep = await gql(`{ webhooks { edges { node { endpoints { devices { id } } } } } }`);
-      expect(tooDeep.errors?.[0]).toMatchObject({ message: expect.stringContaining('exceeds maximum operation depth'), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-      // cost: every field 1, a page multiplies its rows by `first`
+      expect(tooDeep.errors?.[0]).toMatchObject({ message: 'Query depth limit of 4 exceeded, found 6.', extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 4 } });
+      // cost: every field 1, a page multiplies its rows by `first`, a root field 10 more
       const logs = (n: number) => `{ deliveryLogs(first: ${n}) { edges { node { id webhookName event channel url outcome } } } }`;
       expect((await gql(logs(20))).errors).toBeUndefined();
       expect((await gql(logs(100))).errors?.[0]).toMatchObject({ message: expect.stringContaining('too costly'), extensions: { code: 'QUERY_TOO_COMPLEX' } });

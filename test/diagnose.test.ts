@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../src/core/diagnose/diagnose.js';
 
-const failed = (httpCode: number | null, errorCode: string | null, hasSecret = true, test = false) => diagnose({ httpCode, errorCode, hasSecret, test });
+const failed = (httpCode: number | null, errorCode: string | null, hasSecret = true, test = false) => diagnose({ httpCode, errorCode, hasSecret, test }, { timeoutMs: 30_000, testTimeoutMs: 45_000 });
 
 describe('diagnosis of a failed attempt, in the guide\'s words', () => {
   it('503 / 502: the server rejected or was overloaded', () => {
@@ -30,6 +30,20 @@ describe('diagnosis of a failed attempt, in the guide\'s words', () => {
     expect(failed(404, 'http_status')?.code).toBe('not_found');
     expect(failed(500, 'http_status')?.code).toBe('server_error');
     expect(failed(204, 'http_status')?.cause).toContain('only 200 or 201');
+  });
+
+  it('a timeout quotes the timeout in force, live or test, never a fixed figure', () => {
+    const timeouts = { timeoutMs: 5_000, testTimeoutMs: 2_500 };
+    expect(diagnose({ httpCode: null, errorCode: 'timeout', hasSecret: false, test: false }, timeouts)?.cause).toContain('within 5 s');
+    expect(diagnose({ httpCode: null, errorCode: 'timeout', hasSecret: false, test: true }, timeouts)?.cause).toContain('within 2.5 s');
+    expect(diagnose({ httpCode: null, errorCode: 'timeout', hasSecret: false, test: false }, { timeoutMs: 800, testTimeoutMs: 800 })?.cause).toContain('within 800 ms');
+    expect(failed(null, 'timeout')?.cause).not.toContain('about');
+  });
+
+  it('a reply that is not HTTP and oversized headers are not "could not connect"', () => {
+    expect(failed(null, 'not_http')).toMatchObject({ code: 'not_http', cause: expect.stringContaining('connected') });
+    expect(failed(null, 'headers_too_large')).toMatchObject({ code: 'headers_too_large', cause: expect.stringContaining('16 KB') });
+    for (const code of ['not_http', 'headers_too_large', 'tls']) expect(failed(null, code)?.cause).not.toContain('could not connect');
   });
 
   it('a success has no diagnosis', () => {

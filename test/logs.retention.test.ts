@@ -25,7 +25,7 @@ describe('retention', () => {
          from generate_series(1, 40) g`,
       [acct.accountId, noon],
     );
-    const retention = startRetention({ pool: gw.db.pool, days: 30, now: () => noon });
+    const retention = startRetention({ pool: gw.db.pool, days: 30, idempotencyWindowMs: 86_400_000, now: () => noon });
     try {
       // 30 days before noon is noon of a day: that day is kept whole; the 9 days before it go.
       expect(await retention.runOnce()).toHaveLength(9);

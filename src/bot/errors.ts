@@ -16,7 +16,11 @@ export function replyFor(e: CoreError): string {
     case 'VALIDATION_FAILED':
     case 'INVALID_URL':
     case 'PRIVATE_TARGET_REFUSED':
+    case 'PAYLOAD_TOO_LARGE':
+    case 'PAYLOAD_TOO_DEEP':
       return `❌ ${refusalText(e)}`;
+    case 'RATE_LIMITED':
+      return `⏳ ${e.message}`;
     case 'NOT_FOUND':
       return 'Not found in this account (it may have been deleted).';
     case 'CONFLICT':

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Sender } from './dispatch/sender.js';
 import type { GatewayEvents } from './observe.js';
+import type { AuthLimiter } from './security/authLimiter.js';
 import type { TargetPolicy } from './security/urlGuard.js';
 
 /** What every core service is built from; passed in, never looked up globally. */
@@ -13,5 +14,7 @@ export interface CoreContext {
   /** The HTTP client of Send test (workers get their own). */
   sender: Sender;
   events: GatewayEvents;
+  /** Failed authentications per client address, in this process. */
+  authLimiter: AuthLimiter;
   now: () => Date;
 }

@@ -15,20 +15,26 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'CONFLICT'
   | 'BAD_CURSOR'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'PAYLOAD_TOO_DEEP'
+  | 'RATE_LIMITED'
   | 'UNAVAILABLE';
 
 export class CoreError extends Error {
   override readonly name = 'CoreError';
   /** Why, without the field's name (a door puts its own label for the field in front: core/fields.ts). */
   readonly reason: string;
+  /** For RATE_LIMITED and UNAVAILABLE: when a retry may succeed (HTTP Retry-After). */
+  readonly retryAfterSeconds?: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
-    options?: { cause?: unknown; reason?: string },
+    options?: { cause?: unknown; reason?: string; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.reason = options?.reason ?? message;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -46,10 +52,13 @@ export const RETRY_AFTER_SECONDS = 2;
 export const unavailable = (cause: unknown): CoreError =>
   new CoreError(
     'UNAVAILABLE',
-    `The gateway's database is not answering right now (it may be restarting). Try again in ${RETRY_AFTER_SECONDS} seconds or so: retrying is safe.`,
+    `The gateway's database is not answering right now (it may be restarting). Try again in ${RETRY_AFTER_SECONDS} seconds or so: retrying is safe (a publish retried with the same idempotencyKey is stored once).`,
     undefined,
-    { cause },
+    { cause, retryAfterSeconds: RETRY_AFTER_SECONDS },
   );
+
+export const rateLimited = (retryAfterSeconds: number): CoreError =>
+  new CoreError('RATE_LIMITED', `Too many failed authentications from your address: try again in ${retryAfterSeconds} s with a valid API key.`, undefined, { retryAfterSeconds });
 
 export const isCoreError = (e: unknown): e is CoreError => e instanceof CoreError;
 

@@ -16,10 +16,11 @@ import { checkWebhookDevices, checkWebhookEvents, checkWebhookName, checkWebhook
 import { getAttempt, listAttempts, webhookAttempts } from './logs/attempts.js';
 import { GatewayEvents } from './observe.js';
 import { unavailable } from './errors.js';
-import { authenticate, countAccounts, createAccount, createApiKey, getAccount, listAccounts, listApiKeys, revokeApiKey } from './registry/accounts.js';
+import { authenticate, authRetryAfter, countAccounts, createAccount, createApiKey, getAccount, listAccounts, listApiKeys, revokeApiKey, revokedKeys } from './registry/accounts.js';
 import { getDevice, listDevices, registerDevice, updateDevice } from './registry/devices.js';
 import { findWebhook, listWebhooks, summarizeWebhooks } from './registry/webhookList.js';
 import { deleteWebhook, getEndpoint, getSigningKey, getWebhookEndpoints, saveWebhooks, updateWebhook } from './registry/webhooks.js';
+import { createAuthLimiter } from './security/authLimiter.js';
 import { systemResolver, type Resolver } from './security/urlGuard.js';
 import { getTestTarget, listTestTargets } from './sendTest/targets.js';
 import { sendTest } from './sendTest/sendTest.js';
@@ -50,12 +51,13 @@ const bind = <F extends (ctx: CoreContext, ...args: never[]) => unknown>(ctx: Co
  */
 export function createCore(deps: CoreDeps) {
   const events = deps.events ?? new GatewayEvents();
-  const targets = { allowPrivate: deps.config.allowPrivateTargets, resolve: deps.resolve ?? systemResolver };
+  const targets = { allowPrivate: deps.config.allowPrivateTargets, resolve: deps.resolve ?? systemResolver, rules: deps.config.targets };
   const ctx: CoreContext = {
     db: deps.db,
     config: deps.config,
     targets,
     events,
+    authLimiter: createAuthLimiter(deps.config.auth),
     now: deps.now ?? (() => new Date()),
     sender: createSender({
       targets,
@@ -72,6 +74,10 @@ export function createCore(deps: CoreDeps) {
       list: bind(ctx, listAccounts),
       get: bind(ctx, getAccount),
       authenticate: bind(ctx, authenticate),
+      /** Seconds a client address must wait after too many failed authentications (0: none). */
+      authRetryAfter: bind(ctx, authRetryAfter),
+      /** Which of these keys are revoked (or gone): sockets authenticated with them must close. */
+      revokedKeys: bind(ctx, revokedKeys),
       createApiKey: bind(ctx, createApiKey),
       listApiKeys: bind(ctx, listApiKeys),
       revokeApiKey: bind(ctx, revokeApiKey),

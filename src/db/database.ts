@@ -1,6 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import type { Vault } from '../core/security/vault.js';
+import { tagQuery } from './errorFacts.js';
 import { ormConfig } from './mikro-orm.config.js';
 import { cancelledByServer, isDatabaseUnavailable } from './unavailable.js';
 
@@ -61,11 +63,11 @@ export function connectionOptions(url: string, s: DatabaseSettings): pg.ClientCo
   };
 }
 
-export async function openDatabase(url: string, settings: DatabaseSettings): Promise<Database> {
+export async function openDatabase(url: string, settings: DatabaseSettings, opts: { vault?: Vault } = {}): Promise<Database> {
   let statements = 0;
   const connection = connectionOptions(url, settings);
   const orm = await MikroORM.init({
-    ...ormConfig(url, settings.ormPoolMax),
+    ...ormConfig(url, settings.ormPoolMax, opts.vault),
     driverOptions: {
       connection: { ...connection, connectionString: undefined },
       acquireConnectionTimeout: settings.connectTimeoutMs,
@@ -106,7 +108,12 @@ export async function openDatabase(url: string, settings: DatabaseSettings): Pro
   pool.query = ((...args: Parameters<typeof query>) => {
     statements++;
     const r = query(...args) as unknown;
-    if (r instanceof Promise) r.catch(observe);
+    if (r instanceof Promise) {
+      r.catch(observe);
+      // A failed named statement says which one it was (its error is logged without its text).
+      const name = (args[0] as { name?: unknown } | undefined)?.name;
+      if (typeof name === 'string') return r.catch((e: unknown) => Promise.reject(tagQuery(e, name)));
+    }
     return r;
   }) as typeof pool.query;
   const connect = pool.connect.bind(pool);

@@ -2,14 +2,19 @@ import { defineConfig } from '@mikro-orm/postgresql';
 import { Account, AdminChat, AdminLinkCode, AlertState, ApiKey, ChatSession, Device, Endpoint } from './entities/index.js';
 import { migrationsList } from './migrations/index.js';
 import { Migrator } from '@mikro-orm/migrations';
+import type { Vault } from '../core/security/vault.js';
+import { sealColumns } from './sealedText.js';
 
-/** MikroORM options for a connection string; also what the `mikro-orm` CLI loads (from dist). */
-export function ormConfig(clientUrl: string, poolMax = 10) {
+/**
+ * MikroORM options for a connection string; also what the `mikro-orm` CLI loads (from dist).
+ * With a vault, the endpoint's secret and signing key are sealed at rest (db/sealedText.ts).
+ */
+export function ormConfig(clientUrl: string, poolMax = 10, vault?: Vault) {
   return defineConfig({
     clientUrl,
     entities: [Account, ApiKey, Device, Endpoint, AdminChat, AdminLinkCode, ChatSession, AlertState],
     extensions: [Migrator],
-    discovery: { warnWhenNoEntities: false },
+    discovery: { warnWhenNoEntities: false, ...(vault ? { onMetadata: sealColumns(vault) } : {}) },
     pool: { min: 0, max: poolMax },
     migrations: {
       tableName: 'mikro_orm_migrations',

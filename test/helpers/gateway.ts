@@ -17,9 +17,13 @@ import { HANG_GUARD_MS } from './waits.js';
  */
 export const BUSY_MACHINE_DATABASE = { DB_CONNECT_TIMEOUT_MS: '15000', DB_STATEMENT_TIMEOUT_MS: '30000' } as const;
 
+/** Every test gateway seals secrets at rest, as production should (and child processes share the key). */
+export const TEST_ENCRYPTION_KEY = 'c2VjcmV0cy1hdC1yZXN0LWtleS1mb3ItdGVzdHMtMzI=';
+
 /** Settings for tests: private targets allowed (receivers are on 127.0.0.1), short timers. */
 export function testConfig(env: Partial<Record<keyof Env, string>> = {}): Config {
   return loadConfig({
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     ALLOW_PRIVATE_TARGETS: 'true',
     RETRY_SCHEDULE: '200ms,400ms',
     RETRY_JITTER: '0',

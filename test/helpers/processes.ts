@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { BUSY_MACHINE_DATABASE } from './gateway.js';
+import { BUSY_MACHINE_DATABASE, TEST_ENCRYPTION_KEY } from './gateway.js';
 import { HANG_GUARD_MS } from './waits.js';
 
 /**
@@ -17,7 +17,7 @@ export async function startGatewayProcess(
     // ENV_FILE=none: a developer's own .env in the checkout must not leak into tests. PORT=0:
     // every role now has an HTTP server, and a fixed port collides with the next process (or
     // another suite on the machine), which then dies after it said its worker started.
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...BUSY_MACHINE_DATABASE, ...(opts.cwd ? {} : { ENV_FILE: 'none' }), ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...BUSY_MACHINE_DATABASE, ...(opts.cwd ? {} : { ENV_FILE: 'none' }), ...env },
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

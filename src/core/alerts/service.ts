@@ -2,7 +2,7 @@ import { withTransaction } from '../../db/transaction.js';
 import type pg from 'pg';
 import { endpointsWithAlertState, lockAlertStates, lockDueAlertStates, saveAlertStates, type AlertStateRow } from '../../db/sql/alertStates.js';
 import type { AttemptInsert } from '../../db/sql/recordAttempts.js';
-import { diagnose } from '../diagnose/diagnose.js';
+import { diagnose, type DiagnosisSettings } from '../diagnose/diagnose.js';
 import { coerceError } from '../errors.js';
 import type { GatewayEvents } from '../observe.js';
 import { evaluate, summaryDueBefore } from './evaluator.js';
@@ -14,6 +14,8 @@ export interface AlertServiceDeps {
   events: Pick<GatewayEvents, 'on'>;
   notifier: Notifier;
   settings: AlertSettings;
+  /** The timeouts in force, which an alert's diagnosis quotes. */
+  diagnosis: DiagnosisSettings;
   now?: () => Date;
   onError?: (e: Error) => void;
   /** How often due summaries are looked for, ms. @default window / 10, within 100 ms … 30 s */
@@ -52,7 +54,7 @@ export function startAlertService(deps: AlertServiceDeps): AlertService {
     const outcome = await withTransaction(deps.pool, work);
     // Only committed decisions are sent: a rolled-back evaluation is redone by nobody, but
     // neither is it sent twice.
-    const alerts = outcome.flatMap(({ row, decisions }) => decisions.flatMap((d) => toAlert(row, d, deps.settings, now())));
+    const alerts = outcome.flatMap(({ row, decisions }) => decisions.flatMap((d) => toAlert(row, d, deps.settings, deps.diagnosis, now())));
     for (const alert of alerts) await deps.notifier.notify(alert).catch(report);
     return alerts;
   }
@@ -112,7 +114,7 @@ export function startAlertService(deps: AlertServiceDeps): AlertService {
   };
 }
 
-function toAlert(row: AlertStateRow, d: AlertDecision, s: AlertSettings, at: Date): Alert[] {
+function toAlert(row: AlertStateRow, d: AlertDecision, s: AlertSettings, timeouts: DiagnosisSettings, at: Date): Alert[] {
   const base = { accountId: row.account_id, endpointId: row.endpoint_id, windowMs: s.windowMs, at };
   switch (d.kind) {
     case 'muted':
@@ -122,7 +124,7 @@ function toAlert(row: AlertStateRow, d: AlertDecision, s: AlertSettings, at: Dat
     case 'alert':
     case 'group': {
       // The same words as the attempt log's diagnosis (which also cannot tell whether a secret is set).
-      const diagnosis = diagnose({ httpCode: d.last.httpCode, errorCode: d.last.errorCode, test: false, hasSecret: true });
+      const diagnosis = diagnose({ httpCode: d.last.httpCode, errorCode: d.last.errorCode, test: false, hasSecret: true }, timeouts);
       return [{ ...base, kind: d.kind === 'alert' ? 'failing' : 'grouped', webhookName: d.last.webhookName, url: d.last.url, failures: d.failures, lastFailure: { ...d.last, diagnosis } }];
     }
   }

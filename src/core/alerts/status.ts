@@ -60,7 +60,7 @@ export async function statusReport(ctx: CoreContext, accountId: string): Promise
       lastFailureAt: r.last_failure_at,
       httpCode: r.http_code,
       errorCode: r.error_code,
-      diagnosis: diagnose({ httpCode: r.http_code, errorCode: r.error_code, test: false, hasSecret: true }),
+      diagnosis: diagnose({ httpCode: r.http_code, errorCode: r.error_code, test: false, hasSecret: true }, ctx.config.delivery),
       mutedUntil: r.muted_until && r.muted_until > now ? r.muted_until : null,
     })),
   };

@@ -1,4 +1,4 @@
-import type { AttemptErrorCode } from '../dispatch/attemptError.js';
+import { RESPONSE_HEADER_LIMIT, type AttemptErrorCode } from '../dispatch/attemptError.js';
 
 /** Plain-language cause and fix of a failed attempt, in the words of the product's guide. */
 export interface Diagnosis {
@@ -15,13 +15,26 @@ export interface DiagnosisInput {
   hasSecret: boolean;
 }
 
+/** The timeouts in force (config.delivery): the diagnosis quotes them, never a fixed figure. */
+export interface DiagnosisSettings {
+  /** Live POST timeout, ms (DELIVERY_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Send test timeout, ms (TEST_TIMEOUT_MS). */
+  testTimeoutMs: number;
+}
+
+/** `2000` → `2 s`, `2500` → `2.5 s`, `800` → `800 ms`. */
+export function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
 const REACH = 'Confirm the URL is HTTPS and reachable from the public internet (not localhost or a private IP), and check your firewall.';
 
 /**
  * Decides from the attempt's stage code and HTTP status only, never from error text, so the
  * same attempt always reads the same way. Returns null for a success.
  */
-export function diagnose(a: DiagnosisInput): Diagnosis | null {
+export function diagnose(a: DiagnosisInput, settings: DiagnosisSettings): Diagnosis | null {
   if (a.httpCode === 200 || a.httpCode === 201) return null;
   switch (a.errorCode) {
     case 'internal':
@@ -43,7 +56,11 @@ export function diagnose(a: DiagnosisInput): Diagnosis | null {
         fix: 'Use an address reachable on the public internet. ALLOW_PRIVATE_TARGETS=true is for development only.',
       };
     case 'invalid_url':
-      return { code: 'invalid_url', cause: 'The saved URL is not a valid http:// or https:// address.', fix: 'Edit the webhook and enter a full URL such as https://api.yoursite.com/webhooks/kirisan.' };
+      return {
+        code: 'invalid_url',
+        cause: 'The saved URL is not allowed: it is not a valid address, or its scheme or port is refused by this gateway (https only in production; no database ports).',
+        fix: 'Edit the webhook and enter a full https:// URL on port 443, 8443 or from 1024, such as https://api.yoursite.com/webhooks/kirisan.',
+      };
     case 'dns':
       return { code: 'dns', cause: 'Kirisan could not connect: the host name does not resolve (DNS).', fix: `Verify the domain's DNS records. ${REACH}` };
     case 'connection_refused':
@@ -53,12 +70,30 @@ export function diagnose(a: DiagnosisInput): Diagnosis | null {
     case 'unreachable':
       return { code: 'unreachable', cause: 'Kirisan could not connect: the network route to the host failed.', fix: REACH };
     case 'tls':
-      return { code: 'tls', cause: 'Kirisan could not connect: the TLS handshake failed.', fix: 'Check TLS certificate validity: not expired, issued for this host name, with the full chain served.' };
+      return {
+        code: 'tls',
+        cause: 'Kirisan reached your server, but the TLS handshake failed (the certificate was refused, or the port does not speak TLS).',
+        fix: 'Check TLS certificate validity: not expired, issued for this host name, with the full chain served; and that the https:// port serves TLS.',
+      };
     case 'timeout':
       return {
         code: 'timeout',
-        cause: `Your server did not answer in time (${a.test ? 'about 45 s for a test' : 'about 30 s for live traffic'}).`,
+        cause: a.test
+          ? `Your server did not answer within ${duration(settings.testTimeoutMs)}, the time a test waits.`
+          : `Your server did not answer within ${duration(settings.timeoutMs)}, the time a live delivery waits.`,
         fix: 'Answer 200 or 201 at once and do slow work after responding (queue it). Verify DNS, TLS, and firewall if nothing arrives at all.',
+      };
+    case 'not_http':
+      return {
+        code: 'not_http',
+        cause: 'Kirisan connected, but what answered is not an HTTP server (its reply is not HTTP).',
+        fix: 'Check the port and the scheme of the URL: something else listens there (a database, SSH, a TLS-only port called with http://). Point the URL at your web server.',
+      };
+    case 'headers_too_large':
+      return {
+        code: 'headers_too_large',
+        cause: `Your server answered with response headers over ${RESPONSE_HEADER_LIMIT / 1024} KB, more than Kirisan reads.`,
+        fix: 'Answer the webhook with small headers (no large cookies or debug headers on this path): a plain 200 is enough.',
       };
     case 'redirect':
       return {

@@ -132,7 +132,7 @@ export async function attemptsCheck(ctx: CoreContext, accountId: string, endpoin
   const latest = await latestOutcomes(ctx.db.pool, accountId, endpoint.id);
   if (!latest.live) return pass('recent_attempts', 'No live attempts yet. If events should have arrived, check the items above, then trigger a real message or use Webhooks → Test.');
   if (latest.live.outcome === 'success') return pass('recent_attempts', 'The latest live attempt succeeded.');
-  const d = diagnose({ httpCode: latest.live.http_code, errorCode: latest.live.error_code, test: false, hasSecret: endpoint.secretHint !== null });
+  const d = diagnose({ httpCode: latest.live.http_code, errorCode: latest.live.error_code, test: false, hasSecret: endpoint.secretHint !== null }, ctx.config.delivery);
   const testPassed = latest.test?.outcome === 'success';
   return fail(
     'recent_attempts',

@@ -13,6 +13,8 @@ export const ATTEMPT_ERROR_CODES = [
   'connection_reset',
   'unreachable',
   'tls',
+  'not_http',
+  'headers_too_large',
   'timeout',
   'redirect',
   'http_status',
@@ -21,6 +23,12 @@ export const ATTEMPT_ERROR_CODES = [
 export type AttemptErrorCode = (typeof ATTEMPT_ERROR_CODES)[number];
 
 const TLS_CODES = /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_|HOSTNAME_MISMATCH|ERR_CERT)/;
+
+/** Bytes of response headers read before a POST fails as `headers_too_large` (the sender's maxHeaderSize). */
+export const RESPONSE_HEADER_LIMIT = 16_384;
+
+/** undici's parser errors (llhttp `HPE_…`): the connection worked, the reply was not HTTP. */
+const NOT_HTTP = /^HPE_/;
 
 /** Classifies an error thrown by the HTTP client (undici wraps socket errors in `cause`). */
 export function classifyNetworkError(e: unknown): { code: AttemptErrorCode; text: string } {
@@ -37,7 +45,9 @@ export function classifyNetworkError(e: unknown): { code: AttemptErrorCode; text
   if (names.includes('TimeoutError') || names.includes('AbortError') || has((c) => /TIMEOUT|ETIMEDOUT/.test(c))) return { code: 'timeout', text };
   if (has((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA' || c === 'EAI_FAIL')) return { code: 'dns', text };
   if (has((c) => c === 'ECONNREFUSED')) return { code: 'connection_refused', text };
-  if (has((c) => TLS_CODES.test(c))) return { code: 'tls', text };
+  if (has((c) => TLS_CODES.test(c) || c === 'EPROTO')) return { code: 'tls', text };
+  if (has((c) => c === 'UND_ERR_HEADERS_OVERFLOW' || c === 'HPE_HEADER_OVERFLOW')) return { code: 'headers_too_large', text };
+  if (has((c) => NOT_HTTP.test(c)) || names.includes('HTTPParserError')) return { code: 'not_http', text };
   if (has((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED')) return { code: 'connection_reset', text };
   if (has((c) => c === 'EHOSTUNREACH' || c === 'ENETUNREACH' || c === 'EADDRNOTAVAIL')) return { code: 'unreachable', text };
   return { code: 'network', text };

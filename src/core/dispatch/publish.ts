@@ -6,12 +6,20 @@ import { CoreError, invalid, isCoreError, notFound } from '../errors.js';
 import { catalogue } from '../catalogue/index.js';
 import { eventPayload } from '../events/index.js';
 import { uuidOrNil } from '../registry/accounts.js';
+import { checkDataLimits } from '../security/dataLimits.js';
 import type { Channel, EventType, InboundHandler } from '../terms.js';
+import { refuseHiddenCharacters } from '../text.js';
+import { insertEventsOnce, type KeyedEvent } from './idempotency.js';
 
 export interface PublishInput {
   deviceToken: string;
   event: EventType;
   data: unknown;
+  /**
+   * Makes a retry safe: a publish with a key already used for the device's account within
+   * the idempotency window (and the same event) returns the first result and queues nothing.
+   */
+  idempotencyKey?: string | null;
 }
 
 export interface PublishResult {
@@ -19,7 +27,13 @@ export interface PublishResult {
   deliveriesQueued: number;
   /** Why the device's event goes to no endpoint at all (e.g. its handler is not Webhook). */
   notRoutedReason: string | null;
+  /** True when this is the stored result of an earlier publish with the same idempotency key. */
+  replayed: boolean;
 }
+
+/** Idempotency keys: what a UUID, a ULID or a "<system>:<id>" of the publisher's fits in. */
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const TOKEN_MAX = 200;
 
 /** Most events one publishEvents call takes (one statement; its arrays stay well under PostgreSQL's limits). */
 export const PUBLISH_BATCH_MAX = 1000;
@@ -47,9 +61,17 @@ export async function publishEvents(ctx: CoreContext, accountId: string | null, 
 
 async function publish(ctx: CoreContext, accountId: string | null, inputs: PublishInput[], field: string): Promise<PublishResult[]> {
   const at = (i: number, name: string) => (field ? `${field}[${i}].${name}` : name);
+  const limits = ctx.config.publishing;
   for (const [i, input] of inputs.entries()) {
     if (typeof input.deviceToken !== 'string' || !input.deviceToken) throw invalid(at(i, 'deviceToken'), 'is required');
+    refuseHiddenCharacters(at(i, 'deviceToken'), input.deviceToken);
+    if (input.deviceToken.length > TOKEN_MAX) throw invalid(at(i, 'deviceToken'), `must be at most ${TOKEN_MAX} characters`);
     if (!catalogue.isEventType(input.event)) throw invalid(at(i, 'event'), `must be one of ${catalogue.eventTypes().join(', ')}`);
+    const key = input.idempotencyKey;
+    if (key != null && (typeof key !== 'string' || !KEY_PATTERN.test(key))) {
+      throw invalid(at(i, 'idempotencyKey'), 'must be 1 to 255 printable ASCII characters without spaces (a UUID fits)');
+    }
+    checkDataLimits(at(i, 'data'), input.data, limits);
   }
   if (!inputs.length) return [];
   const startedAt = Date.now();
@@ -58,6 +80,7 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
   const rows: EventInsert[] = [];
   const reasons: Array<string | null> = [];
   const channels: Channel[] = [];
+  const keyed = inputs.some((input) => input.idempotencyKey != null);
   for (const [i, input] of inputs.entries()) {
     const device: DeviceRow | undefined = devices.get(input.deviceToken);
     if (!device) throw notFound('device', at(i, 'deviceToken'));
@@ -78,13 +101,12 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
     });
     reasons.push(produces.ok ? null : produces.reason);
   }
-  const stored = await insertEvents(ctx.db.pool, rows);
-  ctx.events.emit('dispatch:published', {
-    events: stored.map((r, i) => ({ eventId: r.eventId, type: rows[i]!.type, channel: channels[i]!, accountId: rows[i]!.accountId, deliveries: r.deliveries })),
-    startedAt,
-    durationMs: performance.now() - t0,
-  });
-  return stored.map((r, i) => ({ eventId: r.eventId, deliveriesQueued: r.deliveries, notRoutedReason: reasons[i] ?? null }));
+  const stored = keyed
+    ? await insertEventsOnce(ctx.db.pool, limits.idempotencyWindowMs, rows.map((insert, i): KeyedEvent => ({ insert, key: inputs[i]!.idempotencyKey ?? null, notRoutedReason: reasons[i] ?? null, keyField: at(i, 'idempotencyKey') })))
+    : (await insertEvents(ctx.db.pool, rows)).map((r, i) => ({ ...r, notRoutedReason: reasons[i] ?? null, replayed: false }));
+  const published = stored.flatMap((r, i) => (r.replayed ? [] : [{ eventId: r.eventId, type: rows[i]!.type, channel: channels[i]!, accountId: rows[i]!.accountId, deliveries: r.deliveries }]));
+  if (published.length) ctx.events.emit('dispatch:published', { events: published, startedAt, durationMs: performance.now() - t0 });
+  return stored.map((r) => ({ eventId: r.eventId, deliveriesQueued: r.deliveries, notRoutedReason: r.notRoutedReason, replayed: r.replayed }));
 }
 
 /** In a batch, a validation error names the event it is about (`events[3].data.form`). */

@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { isCoreError } from '../errors.js';
 import { checkLiteralHost, guardedLookup, type TargetPolicy } from '../security/urlGuard.js';
-import { classifyNetworkError, type AttemptErrorCode } from './attemptError.js';
+import { classifyNetworkError, RESPONSE_HEADER_LIMIT, type AttemptErrorCode } from './attemptError.js';
 import { Deadlines } from './deadlines.js';
 
 export interface PostRequest {
@@ -58,6 +58,7 @@ export function createSender(opts: SenderOptions): Sender {
     connections: opts.connectionsPerOrigin,
     pipelining: 1,
     keepAliveTimeout: 30_000,
+    maxHeaderSize: RESPONSE_HEADER_LIMIT,
     connect: { lookup: guardedLookup(opts.targets) },
   });
   const now = opts.now ?? Date.now;

@@ -18,6 +18,7 @@ import { createRecorder, type Result } from './recorder.js';
 import { nextRetry } from './retryPolicy.js';
 import type { PostResult, Sender } from './sender.js';
 import { EndpointSlots } from './slots.js';
+import { SEALED, type Vault } from '../security/vault.js';
 
 export interface WorkerDeps {
   pool: pg.Pool;
@@ -25,6 +26,8 @@ export interface WorkerDeps {
   sender: Sender;
   settings: Config['delivery'];
   events: GatewayEvents;
+  /** Opens the endpoint's sealed secret and signing key (cached per stored value). */
+  vault: Vault;
   workerId?: string;
   breaker?: BreakerPolicy;
 }
@@ -182,8 +185,8 @@ export function startWorker(deps: WorkerDeps): Worker {
         payloadJson: row.payloadJson,
         eventName: stored,
         deviceToken: row.deviceToken,
-        secret: row.secret,
-        signingKey: row.signingKey,
+        secret: row.secret === null ? null : deps.vault.open(row.secret, SEALED.secret),
+        signingKey: deps.vault.open(row.signingKey, SEALED.signingKey),
         messageId: `msg_${row.id}`,
         sentAt: new Date(),
         test: false,

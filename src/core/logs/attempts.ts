@@ -1,7 +1,7 @@
 import { attemptsByIds, queryAttempts, type AttemptRow } from '../../db/sql/attempts.js';
 import type { CoreContext } from '../context.js';
 import { notFound } from '../errors.js';
-import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
+import { diagnose, type Diagnosis, type DiagnosisSettings } from '../diagnose/diagnose.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
 import { getWebhookEndpoints } from '../registry/webhooks.js';
@@ -32,7 +32,7 @@ export interface AttemptView {
   diagnosis: Diagnosis | null;
 }
 
-export function attemptView(r: AttemptRow): AttemptView {
+export function attemptView(r: AttemptRow, settings: DiagnosisSettings): AttemptView {
   return {
     id: r.id,
     deliveryId: r.delivery_id,
@@ -53,7 +53,7 @@ export function attemptView(r: AttemptRow): AttemptView {
     responseBody: r.response_body,
     attemptNumber: r.attempt_number,
     // hasSecret is unknown from the log row; the wording covers both cases.
-    diagnosis: r.outcome === 'failed' ? diagnose({ httpCode: r.http_code, errorCode: r.error_code, test: r.test, hasSecret: true }) : null,
+    diagnosis: r.outcome === 'failed' ? diagnose({ httpCode: r.http_code, errorCode: r.error_code, test: r.test, hasSecret: true }, settings) : null,
   };
 }
 
@@ -83,7 +83,7 @@ export async function listAttempts(
     limit: limit + 1,
   });
   const page = toPage(rows, limit, (r) => [r.started_key, r.id], f);
-  return { ...page, items: page.items.map(attemptView) };
+  return { ...page, items: page.items.map((r) => attemptView(r, ctx.config.delivery)) };
 }
 
 /** A webhook's log (every endpoint of it, one query), with any other filter. */
@@ -102,5 +102,5 @@ export async function getAttempt(ctx: CoreContext, accountId: string, attemptId:
   if (!/^\d{1,18}$/.test(attemptId)) throw notFound('attempt', 'id');
   const [row] = await attemptsByIds(ctx.db.pool, [attemptId], [accountId]);
   if (!row) throw notFound('attempt', 'id');
-  return attemptView(row);
+  return attemptView(row, ctx.config.delivery);
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Listener } from '../../db/listener.js';
 import { attemptsAfter, attemptsByIds, newestAttemptId, type AttemptRow } from '../../db/sql/attempts.js';
 import { ATTEMPT_CHANNEL } from '../../db/sql/channels.js';
+import type { DiagnosisSettings } from '../diagnose/diagnose.js';
 import { coerceError } from '../errors.js';
 import { attemptView, type AttemptView } from './attempts.js';
 import { matchesFilter, normalizeFilter, type AttemptFilter } from './filter.js';
@@ -24,7 +25,7 @@ const CATCH_UP_MAX = 5_000;
  * while the LISTEN connection was down are lost, so after a reconnect the feed reads the
  * attempts recorded after the newest one it saw.
  */
-export function createAttemptFeed(deps: { pool: pg.Pool; listener: Listener; onError?: (e: Error) => void }): AttemptFeed {
+export function createAttemptFeed(deps: { pool: pg.Pool; listener: Listener; diagnosis: DiagnosisSettings; onError?: (e: Error) => void }): AttemptFeed {
   const subs = new Map<string, Set<{ filter: ReturnType<typeof normalizeFilter>; onAttempt: (a: AttemptView) => void }>>();
   const report = (e: unknown) => deps.onError?.(coerceError(e));
   /** Newest attempt id announced or read here (ids grow): where a catch-up starts. */
@@ -37,7 +38,7 @@ export function createAttemptFeed(deps: { pool: pg.Pool; listener: Listener; onE
   function fanOut(rows: AttemptRow[]): void {
     for (const row of rows) {
       saw(row.id);
-      const view = attemptView(row);
+      const view = attemptView(row, deps.diagnosis);
       for (const s of subs.get(row.account_id) ?? []) {
         if (!matchesFilter(s.filter, view)) continue;
         try {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { catalogue } from '../catalogue/index.js';
 import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
 import { uuidOrNil } from '../registry/accounts.js';
+import { visibleText } from '../text.js';
 import { parseInput } from '../validate.js';
 import type { AttemptView } from './attempts.js';
 
@@ -57,8 +58,7 @@ const date = z
 
 const schema = z
   .object({
-    deviceSearch: z
-      .string()
+    deviceSearch: visibleText
       .trim()
       .max(100, 'must be at most 100 characters')
       .nullish()

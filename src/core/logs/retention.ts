@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { dropAttemptPartitions, ensureAttemptPartitions } from '../../db/sql/attemptPartitions.js';
 import { pruneDeliveriesAndEvents } from '../../db/sql/pruneDeliveriesAndEvents.js';
+import { prunePublishKeys } from '../../db/sql/publishKeys.js';
 import { coerceError } from '../errors.js';
 
 const DAY_MS = 86_400_000;
@@ -14,10 +15,12 @@ const DAYS_AHEAD = 3;
  * ago; finished deliveries and unused events row by row, in chunks. So an attempt is kept
  * at least `days` days and at most one more. Several processes may run it; every step is
  * idempotent.
+ * Idempotency keys older than their window go too.
  */
 export function startRetention(p: {
   pool: pg.Pool;
   days: number;
+  idempotencyWindowMs: number;
   everyMs?: number;
   now?: () => Date;
   onError?: (e: Error) => void;
@@ -31,6 +34,7 @@ export function startRetention(p: {
     const before = new Date(t - p.days * DAY_MS);
     const days = await dropAttemptPartitions(p.pool, before);
     await pruneDeliveriesAndEvents(p.pool, before);
+    await prunePublishKeys(p.pool, p.idempotencyWindowMs);
     return days;
   };
   const tick = () => runOnce().then((n) => p.onPruned?.(n), (e: unknown) => p.onError?.(coerceError(e)));

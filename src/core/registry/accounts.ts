@@ -1,8 +1,9 @@
-import { z } from 'zod';
 import { Account, ApiKey } from '../../db/entities/index.js';
 import type { CoreContext } from '../context.js';
-import { CoreError, notFound } from '../errors.js';
+import { API_KEY_CHANNEL } from '../../db/sql/channels.js';
+import { CoreError, notFound, rateLimited } from '../errors.js';
 import { hashApiKey, newApiKey, sameSecret } from '../security/secrets.js';
+import { displayName } from '../text.js';
 import { parseInput } from '../validate.js';
 
 export interface AccountView {
@@ -18,11 +19,11 @@ export interface ApiKeyView {
   revokedAt: Date | null;
 }
 
-/** Who is calling: an account's key, or the messaging platform's own key. */
-export type Principal = { kind: 'account'; accountId: string } | { kind: 'platform' };
+/** Who is calling: an account's key (by id, so a revocation can find its sockets), or the messaging platform's own key. */
+export type Principal = { kind: 'account'; accountId: string; keyId: string } | { kind: 'platform' };
 
-const nameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
-const labelSchema = z.string().trim().min(1, 'must not be empty').max(60, 'must be at most 60 characters');
+const nameSchema = displayName(100);
+const labelSchema = displayName(60);
 
 /** Creates an account and its first API key; the key is returned here and never again. */
 export async function createAccount(ctx: CoreContext, input: { name: string }): Promise<{ account: AccountView; apiKey: string }> {
@@ -59,7 +60,11 @@ export async function listApiKeys(ctx: CoreContext, accountId: string): Promise<
   return rows.map(apiKeyView);
 }
 
-/** Revoking the last live key is refused: the account would lock itself out. */
+/**
+ * Revoking the last live key is refused: the account would lock itself out. The revocation is
+ * announced on commit (NOTIFY), and every gateway process closes the WebSockets it
+ * authenticated with the key; HTTP requests authenticate each time, so they stop at once.
+ */
 export async function revokeApiKey(ctx: CoreContext, accountId: string, keyId: string): Promise<ApiKeyView> {
   const em = ctx.db.orm.em.fork();
   return em.transactional(async (tx) => {
@@ -71,16 +76,44 @@ export async function revokeApiKey(ctx: CoreContext, accountId: string, keyId: s
       row.revokedAt = ctx.now();
     }
     await tx.flush();
+    await tx.getConnection().execute('select pg_notify(?, ?)', [API_KEY_CHANNEL, row.id], 'all', tx.getTransactionContext());
     return apiKeyView(row);
   });
 }
 
-/** Resolves a bearer key; null when it is unknown or revoked. */
-export async function authenticate(ctx: CoreContext, key: string): Promise<Principal | null> {
+/**
+ * Resolves a bearer key; null when it is unknown or revoked. With the caller's address, a
+ * failure counts towards that address's limit, and an address over it is refused
+ * (RATE_LIMITED) before any lookup.
+ */
+export async function authenticate(ctx: CoreContext, key: string, client?: string): Promise<Principal | null> {
+  if (client !== undefined) {
+    const wait = ctx.authLimiter.retryAfterSeconds(client);
+    if (wait > 0) throw rateLimited(wait);
+  }
+  const principal = await lookUp(ctx, key);
+  if (!principal && client !== undefined) ctx.authLimiter.failed(client);
+  return principal;
+}
+
+async function lookUp(ctx: CoreContext, key: string): Promise<Principal | null> {
   if (ctx.config.platformApiKey && sameSecret(key, ctx.config.platformApiKey)) return { kind: 'platform' };
   if (!key.startsWith('kir_')) return null;
   const row = await ctx.db.orm.em.fork().findOne(ApiKey, { keyHash: hashApiKey(key), revokedAt: null });
-  return row ? { kind: 'account', accountId: row.account.id } : null;
+  return row ? { kind: 'account', accountId: row.account.id, keyId: row.id } : null;
+}
+
+/** Counts a failed authentication that never reached a key (an Authorization header that is not `Bearer <key>`). */
+export function authRetryAfter(ctx: CoreContext, client: string, failed = false): number {
+  if (failed) ctx.authLimiter.failed(client);
+  return ctx.authLimiter.retryAfterSeconds(client);
+}
+
+export async function revokedKeys(ctx: CoreContext, keyIds: string[]): Promise<string[]> {
+  if (!keyIds.length) return [];
+  const live = await ctx.db.orm.em.fork().find(ApiKey, { id: { $in: keyIds.map(uuidOrNil) }, revokedAt: null }, { fields: ['id'] });
+  const alive = new Set(live.map((k) => k.id));
+  return keyIds.filter((id) => !alive.has(id));
 }
 
 function apiKeyView(row: ApiKey): ApiKeyView {

@@ -5,6 +5,7 @@ import type { CoreContext } from '../context.js';
 import { CoreError, notFound } from '../errors.js';
 import { catalogue } from '../catalogue/index.js';
 import { INBOUND_HANDLERS, type Channel, type InboundHandler } from '../terms.js';
+import { displayName, refuseHiddenCharacters } from '../text.js';
 import { parseInput } from '../validate.js';
 import { uuidOrNil } from './accounts.js';
 
@@ -27,7 +28,7 @@ export interface RegisterDeviceInput {
   inboundHandler: InboundHandler;
 }
 
-const name = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const name = displayName(100);
 const inboundHandler = z.enum(INBOUND_HANDLERS, { message: `must be one of ${INBOUND_HANDLERS.join(', ')}` });
 
 const registerSchema = z.object({
@@ -39,6 +40,7 @@ const registerSchema = z.object({
 
 /** Each channel has its own identifier rule (a phone number, a bot username). */
 function parseIdentifier(channel: Channel, identifier: string): string {
+  if (typeof identifier === 'string') refuseHiddenCharacters('identifier', identifier);
   return parseInput(catalogue.channel(channel).identifier.schema, identifier, 'identifier');
 }
 

@@ -4,6 +4,7 @@ import { invalid } from '../errors.js';
 import { checkTarget, parseTargetUrl } from '../security/urlGuard.js';
 import { catalogue } from '../catalogue/index.js';
 import type { Channel, SubscribedEvent } from '../terms.js';
+import { displayName, visibleText } from '../text.js';
 import { parseInput } from '../validate.js';
 
 /** What a person fills in on the New webhook modal (and the edit dialog). */
@@ -19,8 +20,8 @@ export interface WebhookInput {
 export const SECRET_MAX = 512;
 
 const schema = z.object({
-  name: z.string({ message: 'is required' }).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-  url: z.string({ message: 'is required' }),
+  name: displayName(100),
+  url: visibleText,
   secret: z
     .string()
     .max(SECRET_MAX, `must be at most ${SECRET_MAX} characters`)

@@ -8,6 +8,7 @@ import { invalid } from '../errors.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import { secretHint } from '../security/secrets.js';
 import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
+import { refuseHiddenCharacters } from '../text.js';
 import { endpointView, getWebhookEndpoints, type EndpointView } from './webhooks.js';
 import { isUuid } from './accounts.js';
 
@@ -39,6 +40,7 @@ export interface WebhookSummary {
 }
 
 export const SEARCH_MIN = 3;
+const SEARCH_MAX = 200;
 
 export async function listWebhooks(
   ctx: CoreContext,
@@ -47,6 +49,8 @@ export async function listWebhooks(
 ): Promise<Page<WebhookRow>> {
   const search = opts.search?.trim() || null;
   if (search !== null && search.length < SEARCH_MIN) throw invalid('search', `type at least ${SEARCH_MIN} characters`);
+  if (search !== null) refuseHiddenCharacters('search', search);
+  if (search !== null && search.length > SEARCH_MAX) throw invalid('search', `must be at most ${SEARCH_MAX} characters`);
   const limit = pageSize(opts.first);
   const filter = { search };
   const after = decodeCursor(opts.after, filter, 2) as [string, string] | null;

@@ -21,6 +21,12 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/**
+ * What every secret the gateway mints, or Telegram issues, looks like: signing keys, API keys
+ * and bot tokens. The logger redacts anything of these shapes from every line (log.ts).
+ */
+export const SECRET_SHAPES: readonly RegExp[] = [/whsec_[A-Za-z0-9+/]{16,}={0,2}/g, /kir_[A-Za-z0-9_-]{16,}/g, /(?<![0-9])[0-9]{5,15}:[A-Za-z0-9_-]{20,}/g];
+
 /** Constant-time comparison, for keys compared outside the database. */
 export function sameSecret(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();

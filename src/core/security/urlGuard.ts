@@ -16,6 +16,7 @@ import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import { isIP, isIPv6, type LookupFunction } from 'node:net';
 import { CoreError } from '../errors.js';
 import { classifyAddress, isBlockedHostname, normaliseHostname } from './addressPolicy.js';
+import { allowedPrivate, OPEN_RULES, portRefusal, type TargetRules } from './targetPolicy.js';
 
 export { classifyAddress, isBlockedHostname, type AddressVerdict } from './addressPolicy.js';
 
@@ -28,14 +29,17 @@ export const systemResolver: Resolver = async (hostname) => {
 };
 
 export interface TargetPolicy {
+  /** Development: every address and name is allowed (the scheme and port rules still apply). */
   allowPrivate: boolean;
   resolve: Resolver;
+  /** Scheme, ports and the private allow-list (targetPolicy.ts); http and the default ports when absent. */
+  rules?: TargetRules;
 }
 
 export const MAX_URL_LENGTH = 2048;
 const EXAMPLE = 'e.g. https://api.yoursite.com/webhooks/kirisan';
 const FIX =
-  'Webhook targets must be reachable on the public internet; set ALLOW_PRIVATE_TARGETS=true only for development.';
+  'Webhook targets must be reachable on the public internet; an operator may allow a private network or an internal name in ALLOWED_PRIVATE_TARGETS (ALLOW_PRIVATE_TARGETS=true is for development only).';
 
 const invalidUrl = (message: string): CoreError => new CoreError('INVALID_URL', message, 'url');
 const refused = (message: string): CoreError =>
@@ -96,26 +100,28 @@ function literalAddress(hostname: string): string | undefined {
   return isIP(hostname) === 4 ? hostname : undefined;
 }
 
+const rulesOf = (policy: TargetPolicy): TargetRules => policy.rules ?? OPEN_RULES;
+
 /** The refusal for a host that can be judged without DNS, if any. */
-function hostRefusal(hostname: string): CoreError | undefined {
+function hostRefusal(hostname: string, rules: TargetRules): CoreError | undefined {
   const literal = literalAddress(hostname);
   if (literal !== undefined) {
     const verdict = classifyAddress(literal);
-    return verdict.allowed
+    return verdict.allowed || allowedPrivate(literal, verdict.range, null, rules)
       ? undefined
       : refused(`The webhook target ${literal} is in the ${verdict.range} range.`);
   }
-  if (isBlockedHostname(hostname)) {
+  if (isBlockedHostname(hostname) && !rules.allowed.hosts.has(normaliseHostname(hostname))) {
     return refused(`The webhook target "${normaliseHostname(hostname)}" is a local or internal host name.`);
   }
   return undefined;
 }
 
 /** Refusal for the first refused address among those a name resolved to, if any. */
-function resolvedRefusal(hostname: string, addresses: readonly string[]): CoreError | undefined {
+function resolvedRefusal(hostname: string, addresses: readonly string[], rules: TargetRules): CoreError | undefined {
   for (const address of addresses) {
     const verdict = classifyAddress(address);
-    if (!verdict.allowed) {
+    if (!verdict.allowed && !allowedPrivate(address, verdict.range, hostname, rules)) {
       return refused(
         `The webhook target "${hostname}" resolves to ${address}, which is in the ${verdict.range} range.`,
       );
@@ -125,12 +131,29 @@ function resolvedRefusal(hostname: string, addresses: readonly string[]): CoreEr
 }
 
 /**
- * Synchronous part of the check: blocked names and IP literals. The sender must call this
- * before each send, because Node skips `lookup` (and so `guardedLookup`) for IP literals.
+ * The scheme and port rules (production allows https only, and ports other than those of
+ * databases and infrastructure), at save time and before each send: a rule tightened after a
+ * webhook was saved applies to its next delivery.
+ */
+export function checkSchemeAndPort(url: URL, policy: TargetPolicy): void {
+  const rules = rulesOf(policy);
+  if (url.protocol === 'http:' && !rules.allowHttp) {
+    throw invalidUrl(`Webhook URLs must use https:// here (plain http is not allowed). Use an https:// address, ${EXAMPLE}.`);
+  }
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const refusal = portRefusal(port, rules);
+  if (refusal) throw invalidUrl(`The webhook URL's ${refusal}. Use port 443 (the https default), 8443 or a port from 1024.`);
+}
+
+/**
+ * Synchronous part of the check: scheme, port, blocked names and IP literals. The sender must
+ * call this before each send, because Node skips `lookup` (and so `guardedLookup`) for IP
+ * literals.
  */
 export function checkLiteralHost(url: URL, policy: TargetPolicy): void {
+  checkSchemeAndPort(url, policy);
   if (policy.allowPrivate) return;
-  const error = hostRefusal(url.hostname);
+  const error = hostRefusal(url.hostname, rulesOf(policy));
   if (error) throw error;
 }
 
@@ -143,8 +166,13 @@ export type TargetInspection =
 
 /** Full verdict for a target, for callers that want to warn about unresolvable hosts. */
 export async function inspectTarget(url: URL, policy: TargetPolicy): Promise<TargetInspection> {
+  try {
+    checkSchemeAndPort(url, policy);
+  } catch (e) {
+    return { status: 'refused', error: e as CoreError };
+  }
   if (policy.allowPrivate) return { status: 'skipped' };
-  const hostError = hostRefusal(url.hostname);
+  const hostError = hostRefusal(url.hostname, rulesOf(policy));
   if (hostError) return { status: 'refused', error: hostError };
   const literal = literalAddress(url.hostname);
   if (literal !== undefined) return { status: 'allowed', addresses: [literal] };
@@ -159,7 +187,7 @@ export async function inspectTarget(url: URL, policy: TargetPolicy): Promise<Tar
   if (addresses.length === 0) {
     return { status: 'unresolved', code: 'ENODATA', message: `no addresses for ${url.hostname}` };
   }
-  const error = resolvedRefusal(url.hostname, addresses);
+  const error = resolvedRefusal(url.hostname, addresses, rulesOf(policy));
   return error ? { status: 'refused', error } : { status: 'allowed', addresses };
 }
 
@@ -202,13 +230,13 @@ async function guardedAnswer(
   if (family !== 0) {
     found = [{ address: bare, family }];
   } else {
-    if (!policy.allowPrivate && isBlockedHostname(bare)) {
+    if (!policy.allowPrivate && isBlockedHostname(bare) && !rulesOf(policy).allowed.hosts.has(normaliseHostname(bare))) {
       throw refused(`The webhook target "${normaliseHostname(bare)}" is a local or internal host name.`);
     }
     found = await policy.resolve(bare);
   }
   if (!policy.allowPrivate) {
-    const error = resolvedRefusal(bare, found.map((a) => a.address));
+    const error = resolvedRefusal(bare, found.map((a) => a.address), rulesOf(policy));
     if (error) throw error;
   }
   // Filter only after judging everything, so a refused address cannot hide behind a family hint.

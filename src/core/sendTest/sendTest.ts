@@ -78,7 +78,7 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
     responseBody: r.responseBody,
     errorCode: r.errorCode,
     errorText: r.errorText,
-    diagnosis: r.ok ? null : diagnose({ httpCode: r.httpCode, errorCode: r.errorCode, test: true, hasSecret: !!endpoint.secret }),
+    diagnosis: r.ok ? null : diagnose({ httpCode: r.httpCode, errorCode: r.errorCode, test: true, hasSecret: !!endpoint.secret }, ctx.config.delivery),
     attemptId,
     activatedEndpointIds,
   };

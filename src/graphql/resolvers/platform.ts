@@ -8,16 +8,24 @@ import type { SubscribedEvent } from '../../core/terms.js';
 
 @Resolver()
 export class PlatformResolver {
+  // Nullable, so that one failing publish among aliased ones in a request nulls only its own
+  // field (with its error), never the results of the others that were stored.
   @Mutation(() => PublishEventPayload, {
-    description: 'The messaging platform reports an event of a device. Account keys publish for their own devices; the platform key for any.',
+    nullable: true,
+    description:
+      'The messaging platform reports an event of a device. Account keys publish for their own devices; the platform key for any. ' +
+      'Send an `idempotencyKey` (a UUID of the event, say) and retrying is safe: the same key for the same account within IDEMPOTENCY_WINDOW (24 h) ' +
+      'returns the first result (`replayed: true`) and queues nothing new, also while the first call is still running. ' +
+      'Retry on UNAVAILABLE (HTTP 503), a timeout or a lost connection with the same key and the same event.',
   })
   publishEvent(
     @Arg('deviceToken') deviceToken: string,
     @Arg('event', () => EventTypeEnum) event: SubscribedEvent,
     @Arg('data', () => GraphQLJSON) data: unknown,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: 'Up to 255 printable ASCII characters, unique per event (a UUID fits).' }) idempotencyKey: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PublishEventPayload> {
-    return ctx.core.dispatch.publish(publisherOf(ctx), { deviceToken, event, data });
+    return ctx.core.dispatch.publish(publisherOf(ctx), { deviceToken, event, data, idempotencyKey });
   }
 
   @Mutation(() => RedeliverPayload, { description: 'Send one delivery again now (one more attempt).' })

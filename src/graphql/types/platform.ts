@@ -12,6 +12,9 @@ export class PublishEventPayload {
 
   @Field(() => String, { nullable: true, description: 'Why the event goes nowhere at all (e.g. the device\'s handler is not Webhook).' })
   notRoutedReason!: string | null;
+
+  @Field({ description: 'True when this answers an earlier publish with the same idempotency key: nothing new was stored or queued.' })
+  replayed!: boolean;
 }
 
 @ObjectType()
