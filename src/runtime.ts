@@ -105,7 +105,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       if (applied.length) log.info({ migrations: applied }, 'migrations applied');
     }
     const vault = createVault({ current: keyText ? parseKey(keyText) : null, previous: config.encryption.previousKeys.map(parseKey) });
-    const db = await openDatabase(url, config.database, { vault });
+    const db = await openDatabase(url, config.database, { vault, onWarning: (message) => log.warn({ source: 'sql client' }, message) });
     onStop('database pools', () => db.close());
     await checkSecretsAtRest(db.pool, vault);
     if (config.lifecycle.migrateOnStart) {

@@ -63,7 +63,14 @@ export function connectionOptions(url: string, s: DatabaseSettings): pg.ClientCo
   };
 }
 
-export async function openDatabase(url: string, settings: DatabaseSettings, opts: { vault?: Vault } = {}): Promise<Database> {
+export interface OpenDatabaseOptions {
+  /** Seals endpoint secrets at rest (db/sealedText.ts). */
+  vault?: Vault;
+  /** Where the ORM's SQL client reports connection trouble (by default it would print to the console, past the logger). */
+  onWarning?: (message: string) => void;
+}
+
+export async function openDatabase(url: string, settings: DatabaseSettings, opts: OpenDatabaseOptions = {}): Promise<Database> {
   let statements = 0;
   const connection = connectionOptions(url, settings);
   const orm = await MikroORM.init({
@@ -71,6 +78,7 @@ export async function openDatabase(url: string, settings: DatabaseSettings, opts
     driverOptions: {
       connection: { ...connection, connectionString: undefined },
       acquireConnectionTimeout: settings.connectTimeoutMs,
+      ...(opts.onWarning ? { log: { warn: opts.onWarning, error: opts.onWarning, deprecate: opts.onWarning, debug: () => undefined } } : {}),
     },
     onQuery: (sql: string) => {
       statements++;

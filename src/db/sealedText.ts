@@ -8,7 +8,8 @@ const REMEMBERED_MAX = 10_000;
  * and writes plain values, PostgreSQL only ever sees sealed ones. Each stored value read is
  * remembered with its plain value, so that an unchanged secret converts back to the very
  * value read and the ORM's change check does not see a fresh ciphertext (a new random IV)
- * as an edit to write again.
+ * as an edit to write again. (So one process writes one ciphertext per plain value: the
+ * endpoints of a webhook, which share their secret and key, share its sealed form too.)
  */
 export class SealedText extends Type<string | null | undefined, string | null | undefined> {
   private readonly storedOf = new Map<string, string>();

@@ -6,6 +6,7 @@ import type { ComplexityEstimator, ComplexityEstimatorArgs } from 'graphql-query
 import { createRequire } from 'node:module';
 import type { Config } from '../config.js';
 import { PAGE_DEFAULT } from '../core/pagination.js';
+import { documentNesting, MAX_NESTING } from './nesting.js';
 
 // The package's ESM build imports graphql's .mjs copy, while everything else (Apollo,
 // type-graphql) runs on graphql's CommonJS copy, and graphql refuses types from "another
@@ -48,6 +49,14 @@ export function limitRules(limits: Limits): ValidationRule[] {
 }
 
 export const parseOptions = (limits: Limits) => ({ maxTokens: limits.maxTokens });
+
+/** Refuses a document nested deeper than any real operation, before the parser recurses into it. */
+export function checkNesting(query: unknown): void {
+  if (typeof query !== 'string') return;
+  if (documentNesting(query, MAX_NESTING) > MAX_NESTING) {
+    throw new GraphQLError(`The document nests brackets more than ${MAX_NESTING} levels deep: send event data as a variable.`, { extensions: { code: LIMIT_CODE, limit: 'depth', max: MAX_NESTING } });
+  }
+}
 
 /** Refuses an operation whose estimated cost is over the limit, before it runs. */
 export function checkComplexity(p: {

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { requestScope } from '../observability/requestContext.js';
 import { clientAddress, principalFor, type GraphQLContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
-import { checkComplexity, LIMIT_CODE, limitRules, parseOptions } from './limits.js';
+import { checkComplexity, checkNesting, LIMIT_CODE, limitRules, parseOptions } from './limits.js';
 import { createWebSocketHandler } from './websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -94,6 +94,11 @@ export async function createGraphQLServer(p: {
       }
       const tooLarge = overTypeLimit(body, Buffer.byteLength(read), limits);
       if (tooLarge) return reply(res, 413, refusal(tooLarge.message, 'body', tooLarge.max));
+    }
+    try {
+      checkNesting(req.method === 'POST' ? (body as { query?: unknown } | null)?.query : url.searchParams.get('query'));
+    } catch (e) {
+      return reply(res, 400, { errors: [(e as GraphQLError).toJSON()] });
     }
     const client = clientAddress(req, config.auth.trustProxy);
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };

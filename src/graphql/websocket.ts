@@ -12,7 +12,7 @@ import { API_KEY_CHANNEL } from '../db/sql/channels.js';
 import type { Logger } from '../log.js';
 import { requestIdFrom } from '../observability/requestContext.js';
 import { clientAddress, principalFor, type GraphQLContext } from './context.js';
-import { checkComplexity, LIMIT_CODE, limitRules, parseOptions } from './limits.js';
+import { checkComplexity, checkNesting, LIMIT_CODE, limitRules, parseOptions } from './limits.js';
 
 /** graphql-ws close codes this server uses beyond the protocol's own. */
 export const CLOSE = {
@@ -129,6 +129,7 @@ export function createWebSocketHandler(p: {
         }
         let document;
         try {
+          checkNesting(payload.query);
           document = parse(payload.query, parseOptions(limits));
         } catch (e) {
           return [e as GraphQLError];

@@ -18,6 +18,7 @@ import { createRecorder, type Result } from './recorder.js';
 import { nextRetry } from './retryPolicy.js';
 import type { PostResult, Sender } from './sender.js';
 import { EndpointSlots } from './slots.js';
+import { withoutEcho } from '../security/secrets.js';
 import { SEALED, type Vault } from '../security/vault.js';
 
 export interface WorkerDeps {
@@ -181,17 +182,18 @@ export function startWorker(deps: WorkerDeps): Worker {
     try {
       const stored = storedEventName(row.endpointEvents, row.eventType);
       eventName = stored;
+      const secret = row.secret === null ? null : deps.vault.open(row.secret, SEALED.secret);
       const { body, headers } = buildRequest({
         payloadJson: row.payloadJson,
         eventName: stored,
         deviceToken: row.deviceToken,
-        secret: row.secret === null ? null : deps.vault.open(row.secret, SEALED.secret),
+        secret,
         signingKey: deps.vault.open(row.signingKey, SEALED.signingKey),
         messageId: `msg_${row.id}`,
         sentAt: new Date(),
         test: false,
       });
-      r = await deps.sender.post({ url: row.url, body, headers, timeoutMs: s.timeoutMs });
+      r = withoutEcho(await deps.sender.post({ url: row.url, body, headers, timeoutMs: s.timeoutMs }), secret);
     } catch (e) {
       reportError(e);
       r = internalFailure(e);

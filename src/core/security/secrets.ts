@@ -27,6 +27,19 @@ export function hashApiKey(key: string): string {
  */
 export const SECRET_SHAPES: readonly RegExp[] = [/whsec_[A-Za-z0-9+/]{16,}={0,2}/g, /kir_[A-Za-z0-9_-]{16,}/g, /(?<![0-9])[0-9]{5,15}:[A-Za-z0-9_-]{20,}/g];
 
+/**
+ * A response as it may be logged: a receiver that echoes the X-Webhook-Secret it was sent (in
+ * its body, or a redirect's Location) must not have it stored in the attempt log and shown
+ * to whoever reads the log.
+ */
+export function withoutEcho<T extends { responseBody: string | null; errorText: string | null }>(r: T, secret: string | null): T {
+  if (!secret) return r;
+  // As sent, as a JSON string holds it, and percent-encoded (a Location's query).
+  const forms = [...new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])];
+  const hide = (t: string | null) => (t === null ? t : forms.reduce((out, f) => (out.includes(f) ? out.split(f).join('[redacted]') : out), t));
+  return { ...r, responseBody: hide(r.responseBody), errorText: hide(r.errorText) };
+}
+
 /** Constant-time comparison, for keys compared outside the database. */
 export function sameSecret(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();

@@ -9,6 +9,7 @@ import { attemptRecord } from '../dispatch/attemptRecord.js';
 import { buildRequest } from '../dispatch/deliveryRequest.js';
 import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
 import { announce } from '../registry/webhooks.js';
+import { withoutEcho } from '../security/secrets.js';
 import { resolveTarget, samplePayloadJson } from './targets.js';
 
 /** The result card of Webhooks → Test. */
@@ -44,7 +45,7 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
     sentAt,
     test: true,
   });
-  const r = await ctx.sender.post({ url: endpoint.url, body, headers, timeoutMs: ctx.config.delivery.testTimeoutMs });
+  const r = withoutEcho(await ctx.sender.post({ url: endpoint.url, body, headers, timeoutMs: ctx.config.delivery.testTimeoutMs }), endpoint.secret ?? null);
   const attempt: AttemptInsert = attemptRecord(
     {
       accountId,
