@@ -81,7 +81,7 @@ describe('the diagnoses a person reads', () => {
     const page = await eventually(async () => {
       const p = await gw.core.logs.list(acct.accountId, { filter: { endpointId: saved.endpoints[0]!.id, test: false } });
       return p.items.length ? p : undefined;
-    }, 15_000, `an attempt at ${url}`);
+    }, `an attempt at ${url}`);
     await gw.core.webhooks.delete(acct.accountId, saved.webhookId);
     return gw.core.logs.get(acct.accountId, page.items[0]!.id);
   }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPayload, parseEventData, renderBody } from '../src/core/events/index.js';
-import type { SubmissionData } from '../src/core/events/index.js';
+import type { SubmissionData } from '../src/core/catalogue/events/submission.js';
 import { checkDataLimits, depthOf } from '../src/core/security/dataLimits.js';
 import { SECRET_SHAPES } from '../src/core/security/secrets.js';
 import { allowedPrivate, parseAllowedTargets, parsePorts, portRefusal, SERVICE_PORTS, DEFAULT_PORTS } from '../src/core/security/targetPolicy.js';
