@@ -295,11 +295,15 @@ function toConfig(e: z.output<typeof schema>) {
   };
 }
 
-/** In production only https, unless ALLOW_HTTP_TARGETS; the default ports take 80 too when http is allowed. */
+/**
+ * Production: https only unless ALLOW_HTTP_TARGETS, and the default ports (with 80 when http
+ * is allowed). Development: http and any port, unless TARGET_PORTS says otherwise.
+ */
 function targetRules(e: z.output<typeof schema>): TargetRules {
-  const allowHttp = e.ALLOW_HTTP_TARGETS ?? e.NODE_ENV !== 'production';
-  const ports = e.TARGET_PORTS ?? (allowHttp ? `80,${DEFAULT_PORTS}` : DEFAULT_PORTS);
-  return { allowHttp, ports: parsePorts(ports), allowed: e.ALLOWED_PRIVATE_TARGETS };
+  const production = e.NODE_ENV === 'production';
+  const allowHttp = e.ALLOW_HTTP_TARGETS ?? !production;
+  const ports = e.TARGET_PORTS ?? (!production ? null : allowHttp ? `80,${DEFAULT_PORTS}` : DEFAULT_PORTS);
+  return { allowHttp, ports: ports === null ? null : parsePorts(ports), allowed: e.ALLOWED_PRIVATE_TARGETS };
 }
 
 /** Webhook mode needs its URL and secret; named here because the schema checks fields one by one. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelegramBot } from '../src/bot/createBot.js';
-import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { createVault, parseKey, SEALED } from '../src/core/security/vault.js';
+import { eventually, seedAccount, startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 import { botEnv, linkChat, startTestBot } from './helpers/telegramBot.js';
@@ -116,8 +117,10 @@ describe('Edit devices', () => {
       ['telegram', 'pending_test', '••••cret'],
       ['whatsapp', 'active', '••••cret'],
     ]);
-    const { rows } = await gw.db.pool.query('select distinct secret from endpoint where webhook_id = $1', [saved.webhookId]);
-    expect(rows).toEqual([{ secret: 'keep-this-secret' }]);
+    // Stored sealed (secrets at rest): every endpoint of the webhook opens to the same secret.
+    const { rows } = await gw.db.pool.query<{ secret: string }>('select secret from endpoint where webhook_id = $1', [saved.webhookId]);
+    const vault = createVault({ current: parseKey(TEST_ENCRYPTION_KEY) });
+    expect([...new Set(rows.map((r) => vault.open(r.secret, SEALED.secret)))]).toEqual(['keep-this-secret']);
     await gw.core.webhooks.delete(acct.accountId, saved.webhookId);
   });
 });

@@ -69,10 +69,12 @@ describe('in production', () => {
     expect(await verdict('https://public.example.com:9092/hook', policyFor({ TARGET_PORTS: '9000-9100' }))).toMatch(/Kafka port/);
   });
 
-  it('development allows http by default, the same ports otherwise', async () => {
+  it('development allows http and any port by default; TARGET_PORTS applies there too', async () => {
     const dev = { allowPrivate: false, resolve: resolver, rules: loadConfig({}).targets };
     expect(await verdict('http://public.example.com/hook', dev)).toBe('allowed');
-    expect(await verdict('http://public.example.com:5432/hook', dev)).toMatch(/PostgreSQL port/);
+    expect(await verdict('http://public.example.com:9/hook', dev)).toBe('allowed');
+    const listed = { allowPrivate: false, resolve: resolver, rules: loadConfig({ TARGET_PORTS: '443,1024-65535' }).targets };
+    expect(await verdict('http://public.example.com:5432/hook', listed)).toMatch(/PostgreSQL port/);
   });
 
   it('bad settings stop the start with the variable named', () => {

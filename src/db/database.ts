@@ -88,6 +88,9 @@ export async function openDatabase(url: string, settings: DatabaseSettings, opts
   const pool = new pg.Pool({ ...connection, max: settings.poolMax });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Nor may a checked-out client's (the connection dropped between two statements of a
+  // transaction): pg emits it on the client, where it would be uncaught; its next query fails.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   let closed = false;
   let down = false;

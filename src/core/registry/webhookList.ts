@@ -100,7 +100,14 @@ export function channelsLabel(w: Pick<WebhookRow, 'channel'>): string {
 }
 
 export async function summarizeWebhooks(ctx: CoreContext, accountId: string): Promise<WebhookSummary> {
-  return webhookSummary(ctx.db.pool, accountId);
+  // Webhooks are counted as distinct name + URL + secret (the product's figure). Secrets are
+  // sealed at rest with a fresh IV each, so equal secrets differ in the table: they are
+  // compared as the ORM opens them.
+  const [figures, endpoints] = await Promise.all([
+    webhookSummary(ctx.db.pool, accountId),
+    ctx.db.orm.em.fork().find(Endpoint, { account: accountId }, { fields: ['name', 'url', 'secret'] }),
+  ]);
+  return { ...figures, webhooks: new Set(endpoints.map((e) => JSON.stringify([e.name, e.url, e.secret ?? '']))).size };
 }
 
 function toRow(endpoints: Endpoint[]): WebhookRow {

@@ -15,8 +15,8 @@ export interface PortRange {
 export interface TargetRules {
   /** Whether `http://` targets are accepted (off by default in production). */
   allowHttp: boolean;
-  /** Ports a target may use. */
-  ports: readonly PortRange[];
+  /** Ports a target may use; null = any (development, unless TARGET_PORTS is set). */
+  ports: readonly PortRange[] | null;
   /** Addresses that are private yet allowed, as CIDRs; and internal host names allowed with whatever private address they resolve to. */
   allowed: { cidrs: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]>; hosts: ReadonlySet<string> };
 }
@@ -70,6 +70,7 @@ export function parsePorts(text: string): PortRange[] {
 
 /** The refusal of a port in words, or null when it is allowed. */
 export function portRefusal(port: number, rules: TargetRules): string | null {
+  if (rules.ports === null) return null;
   const listed = rules.ports.some((r) => r.from <= port && port <= r.to);
   const named = rules.ports.some((r) => r.from === port && r.to === port);
   const service = SERVICE_PORTS.get(port);
@@ -114,4 +115,5 @@ export function allowedPrivate(address: string, range: string, hostname: string 
   return rules.allowed.cidrs.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
 }
 
-export const OPEN_RULES: TargetRules = { allowHttp: true, ports: parsePorts(DEFAULT_PORTS).concat({ from: 80, to: 80 }), allowed: { cidrs: [], hosts: new Set() } };
+/** Development's rules: http and any port, nothing private allowed beyond ALLOW_PRIVATE_TARGETS. */
+export const OPEN_RULES: TargetRules = { allowHttp: true, ports: null, allowed: { cidrs: [], hosts: new Set() } };
