@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { freePort } from '../src/db/embedded.js';
 import { monoMs } from './lib/clock.js';
-import { openBenchCore, seedFixture } from './lib/fixture.js';
+import { BENCH_ENCRYPTION_KEY, openBenchCore, seedFixture } from './lib/fixture.js';
 import { startGatewayProcess, type GatewayProcess } from './lib/gatewayProcess.js';
 import { benchCpuSeconds, describeLoad, processTreeCpuSeconds, sampleLoad } from './lib/cpu.js';
 import { seedHistory } from './lib/history.js';
@@ -18,6 +18,7 @@ import { runLiveFeed } from './phases/liveFeed.js';
 import { runLogQueries, seedLogHistory, type LogHistory } from './phases/logQueries.js';
 import { runScaling } from './phases/scaling.js';
 import { GRAPHILE_SETTINGS, runGraphileOnce, summarize } from './phases/graphile.js';
+import { measurePublishing, measureRevocation, measureSealing } from './phases/security.js';
 import { createRequire } from 'node:module';
 
 /**
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
     ALLOW_PRIVATE_TARGETS: 'true',
     DELIVERY_TIMEOUT_MS: String(s.deliveryTimeoutMs),
     NODE_ENV: 'production',
+    ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY,
     ...passed,
   });
   const results: Results = { date: new Date().toISOString(), quick: s.quick, settings: { ...s, only: s.only ? [...s.only] : null, gateway: { concurrency, perEndpoint, batch, ...passed } } };
@@ -222,7 +224,7 @@ async function main(): Promise<number> {
       }
       const port = await freePort();
       const gateway = await startGatewayProcess(
-        { DATABASE_URL: b.db.url, ROLES: 'api', PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+        { DATABASE_URL: b.db.url, ROLES: 'api', PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY },
         { readyMessage: 'GraphQL API listening', cpuProfDir: s.cpuProfDir, name: 'feed' },
       );
       cleanup.push(() => gateway.stop());
@@ -230,7 +232,31 @@ async function main(): Promise<number> {
       await gateway.stop();
     }
 
+    if (runs(s, 'security')) {
+      await phase('security', `sealing ${fmt(s.sealValues)} values, ${s.revocations} revocations across processes, ${fmt(s.securityPublishes)} publishes × 3 (plain, keyed, replayed)`);
+      const b = await openBenchCore(await pg.createDatabase('bench_security'), 8);
+      cleanup.push(() => b.close());
+      const fixture = await seedFixture(b.core, healthyUrls.slice(0, 1), 'Security');
+      await receiver.take();
+      const port = await freePort();
+      const api = await startGatewayProcess(
+        { DATABASE_URL: b.db.url, ROLES: 'api', PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY },
+        { readyMessage: 'GraphQL API listening', cpuProfDir: s.cpuProfDir, name: 'security' },
+      );
+      pids.add(api.pid);
+      cleanup.push(() => api.stop());
+      results.security = {
+        seal: measureSealing(s.sealValues),
+        revocation: await measureRevocation(b, fixture, `http://127.0.0.1:${port}`, s.revocations),
+        publish: await measurePublishing(b, fixture, s.securityPublishes, s.publishConcurrency),
+      };
+      await api.stop();
+      await b.close();
+      await pg.dropDatabase('bench_security');
+    }
+
     for (const t of (await pg.topStatements()) ?? []) progress('pg-stats', `last phase: ${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(7)} calls ${String(t.rows).padStart(8)} rows  ${t.query}`);
+
     results.seconds = Math.round((monoMs() - started) / 1000);
     const rows = buildRows(results);
     results.table = rows;

@@ -20,8 +20,11 @@ export interface BenchCore {
   close(): Promise<void>;
 }
 
+/** Secrets at rest in every bench database, as in production: the gateway processes get the same key. */
+export const BENCH_ENCRYPTION_KEY = 'YmVuY2gtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXMtISE=';
+
 export async function openBenchCore(url: string, poolMax = 24): Promise<BenchCore> {
-  const config = loadConfig({ DATABASE_URL: url, ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent', MIGRATE_ON_START: 'false', DB_POOL_MAX: String(poolMax) });
+  const config = loadConfig({ DATABASE_URL: url, ALLOW_PRIVATE_TARGETS: 'true', LOG_LEVEL: 'silent', MIGRATE_ON_START: 'false', DB_POOL_MAX: String(poolMax), ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY });
   const runtime = await createRuntime(config, { logger: createLogger('silent'), roles: [] });
   const seed = new pg.Pool({ connectionString: url, max: 2 });
   let closed: Promise<void> | null = null;

@@ -5,6 +5,7 @@ import type { GraphileResult } from '../phases/graphile.js';
 import type { LiveFeedResult } from '../phases/liveFeed.js';
 import type { LogQueriesResult } from '../phases/logQueries.js';
 import { pointLabel, type ScalingResult } from '../phases/scaling.js';
+import type { SecurityResult } from '../phases/security.js';
 import type { CpuSplit, MachineLoad } from './cpu.js';
 import { fmt } from './progress.js';
 import { row, type Row } from './report.js';
@@ -26,6 +27,7 @@ export interface Results {
   logs?: LogQueriesResult;
   feed?: LiveFeedResult;
   scaling?: ScalingResult[];
+  security?: SecurityResult;
   /** The machine before each phase. */
   loads?: Array<MachineLoad & { phase: string }>;
   table?: Row[];
@@ -196,6 +198,38 @@ export function buildRows(r: Results): Row[] {
     }
     const all = r.scaling.reduce((a, p) => ({ ...a, published: a.published + p.published, delivered: a.delivered + p.delivered, duplicates: a.duplicates + p.duplicates, unknown: a.unknown + p.unknown, exactlyOnce: a.exactlyOnce && p.exactlyOnce }), { published: 0, delivered: 0, duplicates: 0, unknown: 0, exactlyOnce: true });
     rows.push(once('Scaling points', all));
+  }
+  if (r.security) {
+    const { seal, revocation, publish } = r.security;
+    const gatewayUs = r.clean ? (r.clean.throughput.cpu.gateway / r.clean.throughput.delivered) * 1e6 : null;
+    rows.push(
+      row(
+        'Secrets at rest: open a sealed value (first time / cached)',
+        `${seal.openUncachedUs.toFixed(2)} µs / ${seal.openCachedUs.toFixed(3)} µs`,
+        gatewayUs === null ? `seal ${seal.sealUs.toFixed(2)} µs` : `gateway ${gatewayUs.toFixed(0)} µs/delivery`,
+        gatewayUs === null ? '' : `${(((2 * seal.openCachedUs) / gatewayUs) * 100).toFixed(2)}% (2 cached opens)`,
+        'secret + signing key per delivery',
+      ),
+    );
+    rows.push(
+      row(
+        'Revocation → subscription closed in another process (p50 / p95 / max)',
+        `${ms(revocation.fromCall.p50)} / ${ms(revocation.fromCall.p95)} / ${ms(revocation.fromCall.max)}`,
+        `after the call returned: p95 ${ms(revocation.fromReturn.p95)}`,
+        `close codes ${revocation.codes.join(', ')}`,
+        '≤ 1000 ms, 4403',
+        revocation.fromCall.max <= 1000 && revocation.codes.every((c) => c === 4403),
+      ),
+    );
+    rows.push(
+      row(
+        'Publish with an idempotency key (new / replayed)',
+        `${perS(publish.keyedPerSecond)} / ${perS(publish.replayPerSecond)}`,
+        `no key ${perS(publish.plainPerSecond)}`,
+        x(publish.keyedPerSecond / publish.plainPerSecond),
+        `SQL per publish ${publish.plainStatements} → ${publish.keyedStatements} (replay ${publish.replayStatements})`,
+      ),
+    );
   }
   if (r.feed) {
     const f = r.feed;

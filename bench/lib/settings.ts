@@ -63,11 +63,15 @@ export interface Settings {
   cpuProfDir: string | null;
   /** Load pg_stat_statements and auto_explain into the bench's PostgreSQL and print what they saw per phase. */
   pgStats: boolean;
-  /** Phases to run (all by default): b0, b1, clean, isolation, logs, feed, scaling, graphile. */
+  /** Security phase: sealed values opened, revocations timed across processes, publishes per variant. */
+  sealValues: number;
+  revocations: number;
+  securityPublishes: number;
+  /** Phases to run (all by default): b0, b1, clean, isolation, logs, feed, scaling, graphile, security. */
   only: Set<string> | null;
 }
 
-const ALL_PHASES = ['b0', 'b1', 'clean', 'isolation', 'logs', 'feed', 'scaling', 'graphile'];
+const ALL_PHASES = ['b0', 'b1', 'clean', 'isolation', 'logs', 'feed', 'scaling', 'graphile', 'security'];
 const SCALING_GROUPS = ['endpoints', 'backlog', 'attempts', 'workers', 'retention'];
 
 export function parseSettings(argv: string[]): Settings {
@@ -127,6 +131,9 @@ export function parseSettings(argv: string[]): Settings {
     retentionDay: num('retention-day', 1_000_000, 200_000),
     retentionDays: num('retention-days', 30, 30),
     graphileRuns: num('graphile-runs', 3, 1),
+    sealValues: num('seal-values', 50_000, 10_000),
+    revocations: num('revocations', 30, 10),
+    securityPublishes: num('security-publishes', 4_000, 1_000),
     cpuProfDir: prof === undefined ? null : prof === true ? '.data/cpu-prof' : prof,
     pgStats: flags.has('pg-stats'),
     only,
