@@ -26,7 +26,7 @@ const pairs = (keys: PublishKey[]) => [keys.map((k) => k.accountId), keys.map((k
  */
 export async function claimPublishKeys(client: pg.PoolClient, windowMs: number, keys: Array<PublishKey & { requestHash: string }>): Promise<Set<string>> {
   const { rows } = await client.query<{ account_id: string; key: string }>({
-    name: 'claim_publish_keys_v1',
+    name: 'claim_publish_keys',
     text: `insert into publish_key (account_id, key, request_hash)
            select * from unnest($1::uuid[], $2::text[], $3::text[])
            on conflict (account_id, key) do update
@@ -41,7 +41,7 @@ export async function claimPublishKeys(client: pg.PoolClient, windowMs: number, 
 /** What earlier publishes stored under these keys (committed ones only: claimPublishKeys waited for them). */
 export async function readPublishKeys(client: pg.PoolClient, keys: PublishKey[]): Promise<Map<string, StoredPublish>> {
   const { rows } = await client.query<{ account_id: string; key: string; request_hash: string; event_id: string; deliveries: number; not_routed_reason: string | null }>({
-    name: 'read_publish_keys_v1',
+    name: 'read_publish_keys',
     text: `select p.account_id, p.key, p.request_hash, p.event_id, p.deliveries, p.not_routed_reason
              from publish_key p join unnest($1::uuid[], $2::text[]) as k(account_id, key) on p.account_id = k.account_id and p.key = k.key`,
     values: pairs(keys),
@@ -57,7 +57,7 @@ export async function readPublishKeys(client: pg.PoolClient, keys: PublishKey[])
 /** Stores each won key's result, in the transaction that won it. */
 export async function recordPublishKeys(client: pg.PoolClient, results: Array<Omit<StoredPublish, 'requestHash'>>): Promise<void> {
   await client.query({
-    name: 'record_publish_keys_v1',
+    name: 'record_publish_keys',
     text: `update publish_key p set event_id = r.event_id, deliveries = r.deliveries, not_routed_reason = r.reason
              from unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::text[]) as r(account_id, key, event_id, deliveries, reason)
             where p.account_id = r.account_id and p.key = r.key`,
