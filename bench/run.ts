@@ -61,6 +61,8 @@ async function main(): Promise<number> {
     PORT: '0',
     HOST: '127.0.0.1',
     ALLOW_PRIVATE_TARGETS: 'true',
+    // The bench's receivers are plain http on loopback (production allows https only by default).
+    ALLOW_HTTP_TARGETS: 'true',
     DELIVERY_TIMEOUT_MS: String(s.deliveryTimeoutMs),
     NODE_ENV: 'production',
     ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY,
