@@ -227,7 +227,7 @@ export function buildRows(r: Results): Row[] {
         `${perS(publish.keyedPerSecond)} / ${perS(publish.replayPerSecond)}`,
         `no key ${perS(publish.plainPerSecond)}`,
         x(publish.keyedPerSecond / publish.plainPerSecond),
-        `SQL per publish ${publish.plainStatements} → ${publish.keyedStatements} (replay ${publish.replayStatements})`,
+        `${fmt(publish.events)} events each, ${publish.concurrency} calls in flight`,
       ),
     );
   }
