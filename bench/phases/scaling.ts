@@ -8,6 +8,7 @@ import { fmt, progress, ticker } from '../lib/progress.js';
 import { startReceiver, type ReceiverHandle, type RouteMode } from '../lib/receiver.js';
 import { seedBacklog, seedOldDay, seedScaleFixture, type ScaleFixture } from '../lib/scaleFixture.js';
 import { startRetention } from '../../src/core/logs/retention.js';
+import { loadConfig } from '../../src/config.js';
 import type { Settings } from '../lib/settings.js';
 import { percentiles, type Percentiles } from '../lib/stats.js';
 import { walBytesSince, walPosition } from '../lib/wal.js';
@@ -175,7 +176,7 @@ async function duplicateCauses(bench: BenchCore, ids: string[]): Promise<string>
 
 /** One retention run (the gateway's), timed; `attempts` were in the day it should drop. */
 async function timedRetention(bench: BenchCore, days: number, attempts: number): Promise<{ seconds: number; attempts: number }> {
-  const retention = startRetention({ pool: bench.db.pool, days });
+  const retention = startRetention({ pool: bench.db.pool, days, idempotencyWindowMs: loadConfig({}).publishing.idempotencyWindowMs });
   try {
     const t0 = monoMs();
     const dropped = await retention.runOnce();
