@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { createVault, newKey, parseKey, SEALED } from '../../src/core/security/vault.js';
+import { createVault, newKey, OPEN_CACHE_MAX, parseKey, SEALED } from '../../src/core/security/vault.js';
 import { monoMs } from '../lib/clock.js';
 import type { BenchCore, Fixture } from '../lib/fixture.js';
 import { percentiles, round, type Percentiles } from '../lib/stats.js';
@@ -23,7 +23,8 @@ export interface SecurityResult {
 }
 
 export function measureSealing(values: number): SecurityResult['seal'] {
-  const vault = createVault({ current: parseKey(newKey()) });
+  const key = parseKey(newKey());
+  const vault = createVault({ current: key });
   const plain = Array.from({ length: values }, (_, i) => `whsec_${randomUUID().replaceAll('-', '')}${i}`);
   let t = monoMs();
   const sealed = plain.map((p) => vault.seal(p, SEALED.signingKey));
@@ -31,9 +32,14 @@ export function measureSealing(values: number): SecurityResult['seal'] {
   t = monoMs();
   for (const s of sealed) vault.open(s, SEALED.signingKey);
   const openUncachedUs = ((monoMs() - t) * 1000) / values;
+  // The delivery path's working set: as many values as the cache holds (more would measure
+  // misses again), in a vault of its own whose cache holds exactly them.
+  const warm = createVault({ current: key });
+  const hot = sealed.slice(0, OPEN_CACHE_MAX);
+  for (const s of hot) warm.open(s, SEALED.signingKey);
   t = monoMs();
-  for (let round = 0; round < 10; round++) for (const s of sealed) vault.open(s, SEALED.signingKey);
-  const openCachedUs = ((monoMs() - t) * 1000) / (values * 10);
+  for (let round = 0; round < 10; round++) for (const s of hot) warm.open(s, SEALED.signingKey);
+  const openCachedUs = ((monoMs() - t) * 1000) / (hot.length * 10);
   return { sealUs: round(sealUs, 2), openUncachedUs: round(openUncachedUs, 2), openCachedUs: round(openCachedUs, 3), values };
 }
 

@@ -28,7 +28,8 @@ export interface Vault {
 const PREFIX = 'enc:v1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const CACHE_MAX = 10_000;
+/** Opened values kept per vault: one secret and one signing key for each of this many endpoints. */
+export const OPEN_CACHE_MAX = 10_000;
 
 export class VaultError extends Error {
   override readonly name = 'VaultError';
@@ -86,7 +87,7 @@ export function createVault(keys: { current?: Buffer | null; previous?: readonly
       } catch {
         throw new VaultError(`a stored secret sealed with key ${id} does not open: it was altered, or belongs to another column`);
       }
-      if (opened.size >= CACHE_MAX) opened.clear();
+      if (opened.size >= OPEN_CACHE_MAX) opened.clear();
       opened.set(cacheKey, plain);
       return plain;
     },
