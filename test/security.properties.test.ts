@@ -175,6 +175,18 @@ describe('secrets', () => {
       }),
     );
   });
+
+  it('a bot token is taken out of a Bot API URL, but an id that ends in digits before a colon is left whole (a subscription\'s request id)', () => {
+    const redact = createRedactor([]);
+    const token = `7012345678:${'A'.repeat(35)}`;
+    expect(redact(`POST https://api.telegram.org/bot${token}/sendMessage`)).toBe('POST https://api.telegram.org/bot[redacted]/sendMessage');
+    fc.assert(
+      fc.property(fc.uuid(), fc.integer({ min: 10_000, max: 999_999_999 }), fc.uuid(), (request, digits, subscription) => {
+        const reqId = `${request.slice(0, -9)}${String(digits).padStart(9, '0')}:${subscription}`;
+        expect(redact(JSON.stringify({ reqId }))).toBe(JSON.stringify({ reqId }));
+      }),
+    );
+  });
 });
 
 describe('payload builders', () => {

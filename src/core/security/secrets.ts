@@ -25,7 +25,13 @@ export function hashApiKey(key: string): string {
  * What every secret the gateway mints, or Telegram issues, looks like: signing keys, API keys
  * and bot tokens. The logger redacts anything of these shapes from every line (log.ts).
  */
-export const SECRET_SHAPES: readonly RegExp[] = [/whsec_[A-Za-z0-9+/]{16,}={0,2}/g, /kir_[A-Za-z0-9_-]{16,}/g, /(?<![0-9])[0-9]{5,15}:[A-Za-z0-9_-]{20,}/g];
+export const SECRET_SHAPES: readonly RegExp[] = [
+  /whsec_[A-Za-z0-9+/]{16,}={0,2}/g,
+  /kir_[A-Za-z0-9_-]{16,}/g,
+  // A bot token stands on its own or follows `/bot` (Bot API URLs); digits at the end of a
+  // longer word (a uuid, then `:` and a subscription id, in a request id) are not one.
+  /(?:(?<=\/bot)|(?<![A-Za-z0-9_-]))[0-9]{5,15}:[A-Za-z0-9_-]{20,}/g,
+];
 
 /**
  * A response as it may be logged: a receiver that echoes the X-Webhook-Secret it was sent (in
