@@ -18,7 +18,7 @@ import { runLiveFeed } from './phases/liveFeed.js';
 import { runLogQueries, seedLogHistory, type LogHistory } from './phases/logQueries.js';
 import { runScaling } from './phases/scaling.js';
 import { GRAPHILE_SETTINGS, runGraphileOnce, summarize } from './phases/graphile.js';
-import { measurePublishing, measureRevocation, measureSealing } from './phases/security.js';
+import { measureLimits, measurePublishing, measureRevocation, measureSealing } from './phases/security.js';
 import { createRequire } from 'node:module';
 
 /**
@@ -251,6 +251,7 @@ async function main(): Promise<number> {
         seal: measureSealing(s.sealValues),
         revocation: await measureRevocation(b, fixture, `http://127.0.0.1:${port}`, s.revocations),
         publish: await measurePublishing(b, fixture, s.securityPublishes, s.publishConcurrency),
+        limits: measureLimits(s.limitOperations),
       };
       await api.stop();
       await b.close();

@@ -63,10 +63,11 @@ export interface Settings {
   cpuProfDir: string | null;
   /** Load pg_stat_statements and auto_explain into the bench's PostgreSQL and print what they saw per phase. */
   pgStats: boolean;
-  /** Security phase: sealed values opened, revocations timed across processes, publishes per variant. */
+  /** Security phase: sealed values opened, revocations timed across processes, publishes per variant, operations parsed and validated. */
   sealValues: number;
   revocations: number;
   securityPublishes: number;
+  limitOperations: number;
   /** Phases to run (all by default): b0, b1, clean, isolation, logs, feed, scaling, graphile, security. */
   only: Set<string> | null;
 }
@@ -134,6 +135,7 @@ export function parseSettings(argv: string[]): Settings {
     sealValues: num('seal-values', 50_000, 10_000),
     revocations: num('revocations', 30, 10),
     securityPublishes: num('security-publishes', 4_000, 1_000),
+    limitOperations: num('limit-operations', 20_000, 4_000),
     cpuProfDir: prof === undefined ? null : prof === true ? '.data/cpu-prof' : prof,
     pgStats: flags.has('pg-stats'),
     only,

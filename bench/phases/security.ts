@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { parse, specifiedRules, validate } from 'graphql';
 import WebSocket from 'ws';
+import { loadConfig } from '../../src/config.js';
+import { checkComplexity, checkNesting, limitRules, parseOptions } from '../../src/graphql/limits.js';
+import { buildGatewaySchema } from '../../src/graphql/schema.js';
 import { createVault, newKey, OPEN_CACHE_MAX, parseKey, SEALED } from '../../src/core/security/vault.js';
 import { monoMs } from '../lib/clock.js';
 import type { BenchCore, Fixture } from '../lib/fixture.js';
@@ -11,7 +15,10 @@ import { percentiles, round, type Percentiles } from '../lib/stats.js';
  *   time and from the vault's cache, against what the gateway spends per delivery;
  * - revocation: from `revokeApiKey` to the close (4403) of a subscription held by another
  *   gateway process (the NOTIFY path);
- * - idempotent publishing: publishes with a key, and their replays, against publishes without.
+ * - idempotent publishing: publishes with a key, and their replays, against publishes without;
+ * - the operation limits: what parsing and validating an operation costs with GraphQL Armor's
+ *   rules, the token limit, the nesting scan and the cost estimate, against graphql's own
+ *   parse and validate alone.
  */
 export interface SecurityResult {
   /** µs per value. */
@@ -20,6 +27,38 @@ export interface SecurityResult {
   revocation: { fromCall: Percentiles; fromReturn: Percentiles; codes: number[] };
   /** Events per second, one event per call, `concurrency` calls in flight. */
   publish: { events: number; concurrency: number; plainPerSecond: number; keyedPerSecond: number; replayPerSecond: number };
+  /** µs per operation (the mix below, in turn), before any resolver runs. */
+  limits: { plainUs: number; limitedUs: number; operations: number };
+}
+
+/** What the API mostly gets: a publish with its data, a log page, a webhook list, the caller. */
+const OPERATIONS = [
+  { query: 'mutation P($t: String!, $d: JSON!, $k: String) { publishEvent(deviceToken: $t, event: SUBMISSION, data: $d, idempotencyKey: $k) { eventId deliveriesQueued replayed } }', variables: { t: 'dev_x', d: { a: 1 }, k: 'k' } },
+  { query: 'query L($n: Int) { deliveryLogs(first: $n) { edges { node { id webhookName event channel url outcome httpCode durationMs startedAt errorCode error } cursor } pageInfo { hasNextPage endCursor } } }', variables: { n: 50 } },
+  { query: '{ webhooks(first: 20) { edges { node { id name } } } }', variables: {} },
+  { query: '{ me { id name } }', variables: {} },
+];
+
+export function measureLimits(operations: number): SecurityResult['limits'] {
+  const schema = buildGatewaySchema();
+  const limits = loadConfig({ NODE_ENV: 'production' }).graphql;
+  const rules = [...specifiedRules, ...limitRules(limits)];
+  const time = (one: (op: (typeof OPERATIONS)[number]) => void) => {
+    for (let i = 0; i < 200; i++) one(OPERATIONS[i % OPERATIONS.length]!);
+    const t = monoMs();
+    for (let i = 0; i < operations; i++) one(OPERATIONS[i % OPERATIONS.length]!);
+    return ((monoMs() - t) * 1000) / operations;
+  };
+  const plainUs = time(({ query }) => {
+    if (validate(schema, parse(query)).length) throw new Error(`bench operation does not validate: ${query}`);
+  });
+  const limitedUs = time(({ query, variables }) => {
+    checkNesting(query);
+    const document = parse(query, parseOptions(limits));
+    if (validate(schema, document, rules).length) throw new Error(`bench operation does not pass the limits: ${query}`);
+    checkComplexity({ schema, document, variables, max: limits.maxComplexity });
+  });
+  return { plainUs: round(plainUs, 1), limitedUs: round(limitedUs, 1), operations };
 }
 
 export function measureSealing(values: number): SecurityResult['seal'] {
