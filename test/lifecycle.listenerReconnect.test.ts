@@ -4,7 +4,8 @@ import { createAttemptFeed } from '../src/core/logs/feed.js';
 import type { AttemptView } from '../src/core/logs/attempts.js';
 import { startWorker } from '../src/core/dispatch/worker.js';
 import { createSender } from '../src/core/dispatch/sender.js';
-import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { createVault, parseKey } from '../src/core/security/vault.js';
+import { eventually, saveActive, seedAccount, startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 import { startTcpProxy } from './helpers/tcpProxy.js';
@@ -45,12 +46,12 @@ describe('the LISTEN connection lost and back', () => {
     listener = createListener(proxiedUrl, { settings: gw.config.database, heartbeatMs: 100 });
     const reconnects: number[] = [];
     listener.onReconnect(() => reconnects.push(proxy.connections()));
-    const feed = createAttemptFeed({ pool: gw.db.pool, listener });
+    const feed = createAttemptFeed({ pool: gw.db.pool, listener, diagnosis: gw.config.delivery });
     const seen: AttemptView[] = [];
     feed.subscribe(acct.accountId, null, (a) => seen.push(a));
     // A worker that only learns of work through this listener: its poll is far beyond the test.
     const sender = createSender({ targets: gw.core.ctx.targets, connectionsPerOrigin: 4, responseBodyLimit: 1024 });
-    const worker = startWorker({ pool: gw.db.pool, listener, sender, settings: { ...gw.config.delivery, pollMs: 3_600_000 }, events: gw.core.events });
+    const worker = startWorker({ pool: gw.db.pool, listener, sender, settings: { ...gw.config.delivery, pollMs: 3_600_000 }, events: gw.core.events, vault: createVault({ current: parseKey(TEST_ENCRYPTION_KEY) }) });
     try {
       await listener.ready();
       await publish();
