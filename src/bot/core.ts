@@ -9,9 +9,8 @@ export interface BotCore {
   events: Pick<Core['events'], 'emit'>;
   admins: Pick<Core['admins'], 'accountOf' | 'link' | 'unlink' | 'chats' | 'sessions'>;
   devices: Pick<Core['devices'], 'list' | 'get'>;
-  webhooks: Pick<Core['webhooks'], 'list' | 'find' | 'endpoints' | 'endpoint' | 'save' | 'delete'>;
+  webhooks: Pick<Core['webhooks'], 'list' | 'find' | 'endpoints' | 'endpoint' | 'save' | 'update' | 'delete'>;
   webhookDrafts: Core['webhookDrafts'];
-  webhookEdits: Core['webhookEdits'];
   tests: Pick<Core['tests'], 'targets' | 'target' | 'send'>;
   dispatch: Pick<Core['dispatch'], 'redeliver' | 'webhookFailures' | 'redeliverWebhookFailures'>;
   logs: Pick<Core['logs'], 'list' | 'ofWebhook' | 'get'>;

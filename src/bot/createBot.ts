@@ -70,8 +70,12 @@ export function createBot(config: Config, core: BotCore, opts: BotOptions): Tele
       const parsed = sessionSchema.safeParse(await core.admins.sessions.read(key));
       return parsed.success ? parsed.data : undefined;
     },
-    // An empty session is no row at all.
-    write: (key, value) => (Object.values(value).some((v) => v !== undefined) ? core.admins.sessions.write(key, value) : core.admins.sessions.delete(key)),
+    // A part set to undefined is left out (stored as JSON it would come back as null, which the
+    // schema refuses, and the whole session would be lost); an empty session is no row at all.
+    write: (key, value) => {
+      const kept = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+      return Object.keys(kept).length ? core.admins.sessions.write(key, kept) : core.admins.sessions.delete(key);
+    },
     delete: (key) => core.admins.sessions.delete(key),
   };
 

@@ -10,7 +10,6 @@ import { MUTE_HOURS, muteAlerts, muteState, unmuteAlerts } from './alerts/mute.j
 import { statusReport } from './alerts/status.js';
 import { chatAccount, createLinkCode, linkChat, listAdminChats, unlinkChat } from './registry/adminChats.js';
 import { deleteChatSession, deleteChatSessions, readChatSession, writeChatSession } from './registry/chatSessions.js';
-import { editWebhook } from './registry/webhookEdits.js';
 import { eventChoices } from './registry/webhookInput.js';
 import { checkWebhookDevices, checkWebhookEvents, checkWebhookName, checkWebhookSecret, checkWebhookUrl } from './registry/webhookDraft.js';
 import { getAttempt, listAttempts, webhookAttempts } from './logs/attempts.js';
@@ -90,6 +89,7 @@ export function createCore(deps: CoreDeps) {
     },
     webhooks: {
       save: bind(ctx, saveWebhooks),
+      /** A patch: what it omits stays as stored (the secret included). */
       update: bind(ctx, updateWebhook),
       delete: bind(ctx, deleteWebhook),
       list: bind(ctx, listWebhooks),
@@ -145,10 +145,6 @@ export function createCore(deps: CoreDeps) {
       events: bind(ctx, checkWebhookEvents),
       /** The events a form offers (a legacy name only where the webhook stores it). */
       eventChoices,
-    },
-    /** Edits of some parts of a webhook that keep the rest as stored (the secret included). */
-    webhookEdits: {
-      apply: bind(ctx, editWebhook),
     },
     /** Alerts (the policy itself runs in core/alerts/service.ts, started by the gateway). */
     alerts: {

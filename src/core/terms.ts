@@ -8,8 +8,12 @@
  * - inbound handler: what a device does with an incoming message; only `webhook`
  *              devices produce `incoming_message` events.
  * - webhook:   what a person adds on Webhooks → Webhook: a name, a URL, an optional secret,
- *              devices and events. Stored as one endpoint per channel of its devices; the
- *              list shows one row per webhook ("Mixed channels" when it spans several).
+ *              devices and events. Its name + URL + secret are what make it one webhook: an
+ *              account has at most one webhook per such group (a second save of the same
+ *              group is refused; adding devices or events is an edit). Stored as one endpoint
+ *              per channel of its devices, sharing a webhook id; the list shows one row per
+ *              webhook ("Mixed channels" when it spans several), the summary counts those rows
+ *              and the device count adds up the devices of the row's endpoints.
  * - endpoint:  one stored destination (one channel's devices of a webhook). Status is
  *              `pending_test` until a test succeeds, then `active`; only active endpoints
  *              receive live traffic.

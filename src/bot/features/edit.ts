@@ -81,14 +81,13 @@ export function editFeature(core: BotCore): Composer<BotContext> {
     const accountId = accountOf(ctx);
     let saved: SaveResult;
     if (e.field === 'secret') {
-      const { secret } = core.webhookDrafts.secret(text);
-      saved = await core.webhookEdits.apply(accountId, { webhookId: e.webhookId, secret });
+      saved = await core.webhooks.update(accountId, e.webhookId, { secret: text });
       const gone = ctx.chat && (await ctx.api.deleteMessage(ctx.chat.id, ctx.message.message_id).then(() => true, () => false));
       if (!gone) await say(ctx, '⚠️ I could not delete your message with the signing secret: please delete it yourself.');
     } else if (e.field === 'name') {
-      saved = await core.webhookEdits.apply(accountId, { webhookId: e.webhookId, name: core.webhookDrafts.name(text) });
+      saved = await core.webhooks.update(accountId, e.webhookId, { name: core.webhookDrafts.name(text) });
     } else {
-      saved = await core.webhookEdits.apply(accountId, { webhookId: e.webhookId, url: await core.webhookDrafts.url(text) });
+      saved = await core.webhooks.update(accountId, e.webhookId, { url: await core.webhookDrafts.url(text) });
     }
     ctx.session.edit = undefined;
     await say(ctx, savedLine(LABELS[e.field], saved), afterSave(saved));
@@ -116,14 +115,14 @@ export function editFeature(core: BotCore): Composer<BotContext> {
 
   onEdit(data.editEventsSave, async (ctx, e) => {
     if (e.field !== 'events') return;
-    const saved = await core.webhookEdits.apply(accountOf(ctx), { webhookId: e.webhookId, events: e.events ?? [] });
+    const saved = await core.webhooks.update(accountOf(ctx), e.webhookId, { events: e.events ?? [] });
     ctx.session.edit = undefined;
     await show(ctx, savedLine('Events', saved), afterSave(saved));
   });
 
   onEdit(data.editNoSecret, async (ctx, e) => {
     if (e.field !== 'secret') return;
-    const saved = await core.webhookEdits.apply(accountOf(ctx), { webhookId: e.webhookId, secret: null });
+    const saved = await core.webhooks.update(accountOf(ctx), e.webhookId, { removeSecret: true });
     ctx.session.edit = undefined;
     await show(ctx, savedLine('Signing secret', saved), afterSave(saved));
   });

@@ -58,7 +58,7 @@ export function editDevicesFeature(core: BotCore): Composer<BotContext> {
   });
 
   onEdit(data.editSave, async (ctx, e) => {
-    const saved = await core.webhookEdits.apply(accountOf(ctx), { webhookId: e.webhookId, deviceIds: e.deviceIds });
+    const saved = await core.webhooks.update(accountOf(ctx), e.webhookId, { deviceIds: e.deviceIds });
     ctx.session.editDevices = undefined;
     await show(ctx, savedLine('Devices', saved), new InlineKeyboard().text('🧪 Send test', data.testTargets(saved.webhookId)).text('◀ Details', data.webhook(saved.webhookId)));
   });

@@ -1,11 +1,10 @@
 import type { CoreContext } from '../context.js';
 import { invalid } from '../errors.js';
 import { secretHint } from '../security/secrets.js';
-import { checkTarget, parseTargetUrl } from '../security/urlGuard.js';
 import type { Channel, SubscribedEvent } from '../terms.js';
 import { parseInput } from '../validate.js';
 import { listDevices, type DeviceView } from './devices.js';
-import { eventsForChannel, refuseNewLegacyNames, webhookInputSchema } from './webhookInput.js';
+import { eventsForChannel, guardedUrl, refuseNewLegacyNames, webhookInputSchema } from './webhookInput.js';
 
 /**
  * The New webhook form checked one field at a time, with the same rules Save → test applies
@@ -19,9 +18,7 @@ export function checkWebhookName(_ctx: CoreContext, name: string): string {
 
 /** The URL as it will be saved (normalised), after the URL guard. */
 export async function checkWebhookUrl(ctx: CoreContext, url: string): Promise<string> {
-  const parsed = parseTargetUrl(parseInput(webhookInputSchema.shape.url, url, 'url'));
-  await checkTarget(parsed, ctx.targets);
-  return parsed.toString();
+  return guardedUrl(ctx, parseInput(webhookInputSchema.shape.url, url, 'url'));
 }
 
 /** The secret as it will be saved (null for none) and the hint that may be shown of it. */

@@ -53,9 +53,56 @@ export type ParsedWebhookInput = z.output<typeof schema> & { url: string };
 /** Shape and URL checks (including the URL guard), before any device is looked up. */
 export async function parseWebhookInput(ctx: CoreContext, input: WebhookInput): Promise<ParsedWebhookInput> {
   const parsed = parseInput(schema, input);
-  const url = parseTargetUrl(parsed.url);
+  return { ...parsed, url: await guardedUrl(ctx, parsed.url) };
+}
+
+/**
+ * An edit: only the parts it names change; an omitted (or null) part keeps what is stored.
+ * The secret is never shown again after saving, so a client cannot send it back: omitting it
+ * keeps it, and removing it is a choice of its own (`removeSecret`).
+ */
+export interface WebhookPatch {
+  name?: string | null;
+  url?: string | null;
+  /** A new signing secret. Omitted or null: the stored one stays. */
+  secret?: string | null;
+  /** true: the webhook has no signing secret from now on. */
+  removeSecret?: boolean | null;
+  deviceIds?: string[] | null;
+  events?: SubscribedEvent[] | null;
+}
+
+export interface ParsedWebhookPatch {
+  name?: string;
+  url?: string;
+  /** undefined: keep the stored secret; null: remove it; a string: the new one. */
+  secret?: string | null;
+  deviceIds?: string[];
+  events?: SubscribedEvent[];
+}
+
+const present = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null;
+
+const patchSchema = schema.partial();
+
+export async function parseWebhookPatch(ctx: CoreContext, patch: WebhookPatch): Promise<ParsedWebhookPatch> {
+  const given = Object.fromEntries(Object.entries(patch).filter(([k, v]) => k !== 'removeSecret' && present(v)));
+  const parsed = parseInput(patchSchema, given);
+  const out: ParsedWebhookPatch = { name: parsed.name, deviceIds: parsed.deviceIds, events: parsed.events };
+  if (parsed.url !== undefined) out.url = await guardedUrl(ctx, parsed.url);
+  if (present(patch.secret)) {
+    if (patch.removeSecret) throw invalid('removeSecret', 'set a new secret or remove it, not both');
+    if (!parsed.secret) throw invalid('secret', 'must not be empty: omit it to keep the stored secret, or remove the secret explicitly');
+    out.secret = parsed.secret;
+  } else if (patch.removeSecret) out.secret = null;
+  return out;
+}
+
+/** The URL as it will be saved (normalised), after the URL guard. */
+export async function guardedUrl(ctx: CoreContext, raw: string): Promise<string> {
+  const url = parseTargetUrl(raw);
   await checkTarget(url, ctx.targets);
-  return { ...parsed, url: url.toString() };
+  return url.toString();
 }
 
 /**

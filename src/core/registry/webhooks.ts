@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { announceEndpointStatus } from '../../db/sql/endpointStatus.js';
+import { lockWebhookGroups } from '../../db/sql/webhookGroups.js';
 import { inTransaction, type Queryable } from '../../db/transaction.js';
 import { Account, Device, Endpoint } from '../../db/entities/index.js';
 import { catalogue } from '../catalogue/index.js';
 import type { CoreContext } from '../context.js';
-import { invalid, notFound } from '../errors.js';
+import { CoreError, invalid, notFound } from '../errors.js';
 import { secretHint, newSigningKey } from '../security/secrets.js';
 import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
 import { uuidOrNil } from './accounts.js';
 import { deviceView, type DeviceView } from './devices.js';
-import { eventsForChannel, parseWebhookInput, refuseNewLegacyNames, type ParsedWebhookInput, type WebhookInput } from './webhookInput.js';
+import { eventsForChannel, parseWebhookInput, parseWebhookPatch, refuseNewLegacyNames, type WebhookInput, type WebhookPatch } from './webhookInput.js';
 
 export interface EndpointView {
   id: string;
@@ -37,7 +38,9 @@ export interface SaveResult {
 
 /**
  * Save → test: one save writes one endpoint per channel of the chosen devices, all in a
- * new batch and all Pending test, in one transaction.
+ * new batch and all Pending test, in one transaction. A second save of a name + URL + secret
+ * the account already has is refused (CONFLICT, naming the webhook): that group is one webhook,
+ * and adding devices or events to it is an edit.
  */
 export async function saveWebhooks(ctx: CoreContext, accountId: string, input: WebhookInput): Promise<SaveResult> {
   const parsed = await parseWebhookInput(ctx, input);
@@ -47,11 +50,12 @@ export async function saveWebhooks(ctx: CoreContext, accountId: string, input: W
     const byChannel = groupByChannel(devices);
     const channels = [...byChannel.keys()];
     const plan = channels.map((channel) => ({ channel, events: eventsForChannel(channel, parsed.events, channels) }));
+    await refuseDuplicateGroup({ em: tx, sql }, accountId, parsed, null);
     const webhookId = randomUUID();
     const batchId = randomUUID();
     const signingKey = newSigningKey();
     const endpoints = plan.map(({ channel, events }) =>
-      newEndpoint(ctx, tx, { accountId, webhookId, batchId, signingKey, channel, events, parsed, devices: byChannel.get(channel) ?? [] }),
+      newEndpoint(ctx, tx, { accountId, webhookId, batchId, signingKey, channel, events, group: parsed, devices: byChannel.get(channel) ?? [] }),
     );
     await tx.flush();
     const views = endpoints.map(endpointView);
@@ -61,62 +65,100 @@ export async function saveWebhooks(ctx: CoreContext, accountId: string, input: W
 }
 
 /**
- * Edits a webhook (every endpoint of it). Endpoints whose URL, secret, devices or events
- * change go back to Pending test in a new batch, together with endpoints the edit adds for
- * a newly linked channel; a channel with no device left loses its endpoint. A rename alone
- * keeps statuses.
+ * Edits a webhook (every endpoint of it) as a patch: what the patch omits stays as stored,
+ * the secret included. Endpoints whose URL, secret, devices or events really change go back
+ * to Pending test in a new batch, together with endpoints the edit adds for a newly linked
+ * channel; a channel with no device left loses its endpoint. A rename alone, or an edit that
+ * sends back what is stored, keeps statuses.
  */
-export async function updateWebhook(ctx: CoreContext, accountId: string, webhookId: string, input: WebhookInput): Promise<SaveResult> {
-  const parsed = await parseWebhookInput(ctx, input);
+export async function updateWebhook(ctx: CoreContext, accountId: string, webhookId: string, patch: WebhookPatch): Promise<SaveResult> {
+  const change = await parseWebhookPatch(ctx, patch);
   return inTransaction(ctx.db, async ({ em: tx, sql }) => {
     const existing = await loadWebhookEndpoints(tx, accountId, webhookId);
-    refuseNewLegacyNames(parsed.events, existing.flatMap((e) => e.events));
+    const first = existing[0]!;
+    const stored = [...new Set(existing.flatMap((e) => e.events))];
+    const group: WebhookGroup = {
+      name: change.name ?? first.name,
+      url: change.url ?? first.url,
+      secret: change.secret === undefined ? (first.secret ?? null) : change.secret,
+    };
+    const events = change.events ?? stored;
+    refuseNewLegacyNames(events, stored);
     const before = new Map(existing.map((e) => [e.id, e.status]));
-    const devices = await loadDevices(tx, accountId, parsed.deviceIds);
+    const devices = await loadDevices(tx, accountId, change.deviceIds ?? [...new Set(existing.flatMap((e) => e.devices.getItems().map((d) => d.id)))]);
     const byChannel = groupByChannel(devices);
     const channels = [...byChannel.keys()];
-    const signingKey = existing[0]!.signingKey;
+    for (const channel of channels) eventsForChannel(channel, events, channels);
+    if (group.name !== first.name || group.url !== first.url || group.secret !== (first.secret ?? null)) {
+      await refuseDuplicateGroup({ em: tx, sql }, accountId, group, first.webhookId);
+    }
     const batchId = randomUUID();
     const kept: Endpoint[] = [];
     for (const channel of channels) {
-      const events = eventsForChannel(channel, parsed.events, channels);
+      const channelEvents = eventsForChannel(channel, events, channels);
       const wanted = byChannel.get(channel) ?? [];
       const current = existing.find((e) => e.channel === channel);
       if (current) {
-        const changed = needsRetest(current, parsed, events, wanted);
-        Object.assign(current, { name: parsed.name, url: parsed.url, secret: parsed.secret, events, updatedAt: ctx.now() });
+        const changed = needsRetest(current, group, channelEvents, wanted);
+        Object.assign(current, { ...group, events: channelEvents, updatedAt: ctx.now() });
         current.devices.set(wanted);
         if (changed) Object.assign(current, { status: 'pending_test', batchId, activatedAt: null });
         kept.push(current);
       } else {
-        const created = newEndpoint(ctx, tx, { accountId, webhookId: existing[0]!.webhookId, batchId, signingKey, channel, events, parsed, devices: wanted });
+        const created = newEndpoint(ctx, tx, { accountId, webhookId: first.webhookId, batchId, signingKey: first.signingKey, channel, events: channelEvents, group, devices: wanted });
         kept.push(created);
       }
     }
     const removed = existing.filter((e) => !kept.includes(e)).map(endpointView);
     for (const gone of existing.filter((e) => !kept.includes(e))) tx.remove(gone);
     await tx.flush();
-    const result: SaveResult = { webhookId: existing[0]!.webhookId, batchId, endpoints: kept.map(endpointView), signingKey };
+    const result: SaveResult = { webhookId: first.webhookId, batchId, endpoints: kept.map(endpointView), signingKey: first.signingKey };
     await announce(sql, accountId, result.endpoints.filter((e) => before.get(e.id) !== e.status));
     await announce(sql, accountId, removed, 'deleted');
     return result;
   });
 }
 
+/** What makes a webhook one webhook: its name, URL and signing secret. */
+interface WebhookGroup {
+  name: string;
+  url: string;
+  secret: string | null;
+}
+
+async function refuseDuplicateGroup(t: { em: EntityManager; sql: Queryable }, accountId: string, g: WebhookGroup, except: string | null): Promise<void> {
+  await lockWebhookGroups(t.sql, accountId);
+  // Secrets are sealed at rest with a fresh IV each, so equal secrets differ in the table: the
+  // endpoints with this name and URL are compared by their secrets as the ORM opens them.
+  const sameNameAndUrl = await t.em.find(
+    Endpoint,
+    { account: accountId, name: g.name, url: g.url, ...(except ? { webhookId: { $ne: except } } : {}) },
+    { fields: ['webhookId', 'name', 'secret'] },
+  );
+  const holder = sameNameAndUrl.find((e) => (e.secret ?? null) === g.secret);
+  if (!holder) return;
+  throw new CoreError(
+    'CONFLICT',
+    `name: the webhook "${holder.name}" (${holder.webhookId}) already has this name, URL and signing secret: edit it to add devices or events, or use another name`,
+    'name',
+    { reason: `the webhook "${holder.name}" already has this name, URL and signing secret: edit it to add devices or events, or use another name` },
+  );
+}
+
 /** A new Pending test endpoint: one channel's devices of a webhook. */
 function newEndpoint(
   ctx: CoreContext,
   tx: EntityManager,
-  p: { accountId: string; webhookId: string; batchId: string; signingKey: string; channel: Channel; events: SubscribedEvent[]; parsed: ParsedWebhookInput; devices: Device[] },
+  p: { accountId: string; webhookId: string; batchId: string; signingKey: string; channel: Channel; events: SubscribedEvent[]; group: WebhookGroup; devices: Device[] },
 ): Endpoint {
   const endpoint = tx.create(Endpoint, {
     account: tx.getReference(Account, p.accountId),
     webhookId: p.webhookId,
     batchId: p.batchId,
     channel: p.channel,
-    name: p.parsed.name,
-    url: p.parsed.url,
-    secret: p.parsed.secret,
+    name: p.group.name,
+    url: p.group.url,
+    secret: p.group.secret,
     signingKey: p.signingKey,
     events: p.events,
     status: 'pending_test',
@@ -191,11 +233,11 @@ function groupByChannel(devices: Device[]): Map<Channel, Device[]> {
   return byChannel;
 }
 
-function needsRetest(current: Endpoint, parsed: ParsedWebhookInput, events: SubscribedEvent[], devices: Device[]): boolean {
+function needsRetest(current: Endpoint, group: WebhookGroup, events: SubscribedEvent[], devices: Device[]): boolean {
   const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
   return (
-    current.url !== parsed.url ||
-    (current.secret ?? null) !== parsed.secret ||
+    current.url !== group.url ||
+    (current.secret ?? null) !== group.secret ||
     !sameSet(current.events, events) ||
     !sameSet(current.devices.getItems().map((d) => d.id), devices.map((d) => d.id))
   );

@@ -4,7 +4,7 @@ import type { Core } from '../../core/index.js';
 import { accountOf, type GraphQLContext } from '../context.js';
 import { connection, endpointOut, targetOut, webhookOut } from '../mappers.js';
 import { pageComplexity } from '../limits.js';
-import { DeleteWebhookPayload, Endpoint, SaveWebhooksInput, SaveWebhooksPayload, WebhookConnection, WebhookSummary } from '../types/webhook.js';
+import { DeleteWebhookPayload, Endpoint, SaveWebhooksInput, SaveWebhooksPayload, UpdateWebhookInput, WebhookConnection, WebhookSummary } from '../types/webhook.js';
 
 async function savePayload(core: Core, accountId: string, saved: SaveResult): Promise<SaveWebhooksPayload> {
   const targets = await core.tests.targets(accountId, { webhookId: saved.webhookId });
@@ -43,14 +43,17 @@ export class WebhookResolver {
     return ctx.core.webhooks.signingKey(accountOf(ctx), id);
   }
 
-  @Mutation(() => SaveWebhooksPayload, { description: 'Save → test: one save is one batch, every endpoint Pending test until a test succeeds.' })
+  @Mutation(() => SaveWebhooksPayload, { description: 'Save → test: one save is one batch, every endpoint Pending test until a test succeeds. A name + URL + secret the account already has is refused (CONFLICT): edit that webhook instead.' })
   async saveWebhooks(@Arg('input', () => SaveWebhooksInput) input: SaveWebhooksInput, @Ctx() ctx: GraphQLContext): Promise<SaveWebhooksPayload> {
     const accountId = accountOf(ctx);
     return savePayload(ctx.core, accountId, await ctx.core.webhooks.save(accountId, { ...input }));
   }
 
-  @Mutation(() => SaveWebhooksPayload, { description: 'Edit a webhook. A changed URL, secret, devices or events puts the endpoint back to Pending test.' })
-  async updateWebhook(@Arg('id', () => ID) id: string, @Arg('input', () => SaveWebhooksInput) input: SaveWebhooksInput, @Ctx() ctx: GraphQLContext): Promise<SaveWebhooksPayload> {
+  @Mutation(() => SaveWebhooksPayload, {
+    description:
+      'Edit a webhook as a patch (omitted fields keep what is stored, the secret included). Only a real change of URL, secret, devices or events puts the changed endpoints back to Pending test; a rename keeps statuses.',
+  })
+  async updateWebhook(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateWebhookInput) input: UpdateWebhookInput, @Ctx() ctx: GraphQLContext): Promise<SaveWebhooksPayload> {
     const accountId = accountOf(ctx);
     return savePayload(ctx.core, accountId, await ctx.core.webhooks.update(accountId, id, { ...input }));
   }

@@ -56,7 +56,7 @@ export class SavedEndpoint extends Endpoint {
   signingKey!: string;
 }
 
-@ObjectType({ description: 'One row of Webhooks → Webhook: a logical webhook (name + URL), whatever number of endpoints it has.' })
+@ObjectType({ description: 'One row of Webhooks → Webhook: a logical webhook (one name + URL + secret), whatever number of endpoints it has.' })
 export class Webhook {
   @Field(() => ID)
   id!: string;
@@ -141,6 +141,27 @@ export class SaveWebhooksInput {
 
   @Field(() => [EventTypeEnum], { description: `At least one event${needs}.` })
   events!: SubscribedEvent[];
+}
+
+@InputType({ description: 'An edit of a webhook, as a patch: an omitted (or null) field keeps what is stored, the signing secret included.' })
+export class UpdateWebhookInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A changed URL puts the endpoints back to Pending test.' })
+  url?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A new signing secret (≤ 512 characters). Omitted or null: the stored secret stays (it is never shown again, so it need not be sent back).' })
+  secret?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: remove the signing secret (X-Webhook-Secret is no longer sent). Not together with secret.' })
+  removeSecret?: boolean | null;
+
+  @Field(() => [ID], { nullable: true, description: 'The whole new list of devices (at least one).' })
+  deviceIds?: string[] | null;
+
+  @Field(() => [EventTypeEnum], { nullable: true, description: `The whole new list of events (at least one${needs}).` })
+  events?: SubscribedEvent[] | null;
 }
 
 @ObjectType()
