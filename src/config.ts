@@ -15,7 +15,7 @@ const ms = (fallback: number) => z.coerce.number({ message: 'use a whole number 
 
 const durationList = z
   .string()
-  .regex(/^\s*(none|\d+(ms|s|m|h)?(\s*,\s*\d+(ms|s|m|h)?)*)\s*$/, 'use a comma-separated list such as 5s,5m,30m,2h, or none')
+  .regex(/^\s*(none|\d+(ms|s|m|h|d)?(\s*,\s*\d+(ms|s|m|h|d)?)*)\s*$/, 'use a comma-separated list such as 5s,5m,30m,2h, or none')
   .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((part) => parseDuration(part.trim()))));
 
 const parses = (f: (v: string) => unknown) => (v: string) => {
@@ -88,6 +88,8 @@ const schema = z.object({
   LINK_CODE_TTL: durationList.prefault('15m').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 15m')),
   ALERT_WINDOW: durationList.prefault('10m').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 10m')),
   ALERT_THRESHOLD: z.coerce.number({ message: 'use a whole number of failures' }).int().min(1).max(1000).default(1),
+  DISABLE_FAILING_AFTER: durationList.prefault('5d').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 5d')),
+  DISABLE_FAILING_MIN_ATTEMPTS: z.coerce.number({ message: 'use a whole number of failed attempts' }).int().min(1).max(1_000_000).default(10),
   SHUTDOWN_GRACE_MS: ms(10_000),
   MIGRATE_ON_START: bool.default(true),
   DB_POOL_MAX: z.coerce.number().int().min(2).max(500).default(20),
@@ -279,6 +281,13 @@ function toConfig(e: z.output<typeof schema>) {
       /** Failures in a row that open an alert. @default 1 */
       threshold: e.ALERT_THRESHOLD,
     },
+    /** When an endpoint that keeps failing is disabled (reason `failing`): both must hold. */
+    disableFailing: {
+      /** Every live attempt failed for this long, ms. @default 5 days */
+      afterMs: e.DISABLE_FAILING_AFTER[0]!,
+      /** With at least this many failed attempts. @default 10 */
+      minFailures: e.DISABLE_FAILING_MIN_ATTEMPTS,
+    },
     /** Prometheus metrics at /metrics. */
     metrics: {
       /** When set, a scrape must send `Authorization: Bearer <token>`. */
@@ -317,11 +326,11 @@ function botMode(e: z.output<typeof schema>): BotMode {
   return { kind: 'webhook', url: e.TELEGRAM_WEBHOOK_URL!, secretToken: e.TELEGRAM_WEBHOOK_SECRET!, port: e.TELEGRAM_WEBHOOK_PORT };
 }
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** "5s" → 5000; a bare number is seconds. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(text);
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text);
   if (!m) throw new ConfigError(`not a duration: ${text}`);
   return Number(m[1]) * UNIT_MS[(m[2] ?? 's') as keyof typeof UNIT_MS];
 }

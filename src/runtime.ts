@@ -3,6 +3,7 @@ import type { Config, Role } from './config.js';
 import { createBot, type BotOptions, type TelegramBot } from './bot/createBot.js';
 import { logNotifier } from './core/alerts/logNotifier.js';
 import { startAlertService } from './core/alerts/service.js';
+import { startDisabledAlerts } from './core/alerts/disabledAlerts.js';
 import { startQueueRepair } from './core/dispatch/queueRepair.js';
 import { createSender } from './core/dispatch/sender.js';
 import { startWorker, type Worker } from './core/dispatch/worker.js';
@@ -169,15 +170,19 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     };
 
     if (roles.has('workers')) {
+      const notifier = observedNotifier(telegram?.notifier ?? logNotifier(log), core.events);
       const alerts = startAlertService({
         pool: db.pool,
         events: core.events,
         settings: config.alerts,
         diagnosis: config.delivery,
-        notifier: observedNotifier(telegram?.notifier ?? logNotifier(log), core.events),
+        disableFailing: config.disableFailing,
+        notifier,
         onError: (e) => log.error({ err: e }, 'alert failed'),
       });
       onStop('alerts', () => alerts.stop());
+      const disabledAlerts = startDisabledAlerts({ pool: db.pool, listener, notifier, onError: (e) => log.error({ err: e }, 'disabled alert failed') });
+      onStop('disabled alerts', () => disabledAlerts.stop());
       const retention = startRetention({
         pool: db.pool,
         days: config.attemptRetentionDays,

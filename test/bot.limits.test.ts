@@ -54,10 +54,13 @@ const endpoint = (channel: Channel, devices: DeviceView[]): EndpointView => ({
   url: LONG_URL,
   secretHint: '••••1234',
   events: catalogue.subscribableNames(),
-  status: 'pending_test',
+  // Disabled: the longest status a details screen shows (why and since when).
+  status: 'disabled',
   devices,
   createdAt: new Date(),
   activatedAt: null,
+  disabledReason: 'failing',
+  disabledAt: new Date(),
 });
 const ENDPOINTS = (['whatsapp', 'telegram', 'waba'] as const).map((ch) => endpoint(ch, DEVICES.filter((d) => d.channel === ch)));
 

@@ -46,7 +46,7 @@ describe('Save → test', () => {
     const row = page.items[0]!;
     expect(row).toMatchObject({ name: 'CRM', channel: 'mixed', deviceCount: 3, status: 'pending_test', secretHint: '••••alue' });
     expect(JSON.stringify(page)).not.toContain('s3cret-value');
-    expect(await gw.core.webhooks.summary(acct.accountId)).toEqual({ webhooks: 1, deviceLinks: 3, active: 0, endpoints: 3 });
+    expect(await gw.core.webhooks.summary(acct.accountId)).toEqual({ webhooks: 1, deviceLinks: 3, active: 0, disabled: 0, endpoints: 3 });
   });
 
   it('test targets are endpoint × device × event, labelled name · device · event · URL with pending', async () => {

@@ -34,6 +34,10 @@ export const data = {
   redeliverAsk: (webhookId: string) => `wh:r:${webhookId}`,
   redeliverConfirm: (webhookId: string) => `wh:R:${webhookId}`,
   editMenu: (webhookId: string) => `wh:m:${webhookId}`,
+  /** Disable a webhook, or (an endpoint id) one endpoint. */
+  disable: (id: string) => `wh:d:${id}`,
+  /** Enable the disabled endpoints of a webhook, or (an endpoint id) one endpoint, to Pending test. */
+  enable: (id: string) => `wh:n:${id}`,
   editField: (field: 'name' | 'url' | 'secret' | 'events', webhookId: string) => `ef:${field}:${webhookId}`,
   editNoSecret: 'ef:nosecret',
   editEvent: (event: string) => `ef:ev:${event}`,
@@ -76,6 +80,8 @@ export const pattern = {
   redeliverAsk: new RegExp(`^wh:r:${ID}$`),
   redeliverConfirm: new RegExp(`^wh:R:${ID}$`),
   editMenu: new RegExp(`^wh:m:${ID}$`),
+  disable: new RegExp(`^wh:d:${ID}$`),
+  enable: new RegExp(`^wh:n:${ID}$`),
   editField: new RegExp(`^ef:(name|url|secret|events):${ID}$`),
   editEvent: new RegExp(`^ef:ev:${EVENT}$`),
   editDevices: new RegExp(`^wh:e:${ID}$`),

@@ -14,6 +14,7 @@ import { addFeature } from './features/add.js';
 import { alertsFeature } from './features/alerts.js';
 import { editDevicesFeature } from './features/editDevices.js';
 import { editFeature } from './features/edit.js';
+import { endpointStatusFeature } from './features/endpointStatus.js';
 import { linkFeature, sessionKey } from './features/link.js';
 import { logsFeature } from './features/logs.js';
 import { statusFeature } from './features/status.js';
@@ -102,7 +103,7 @@ export function createBot(config: Config, core: BotCore, opts: BotOptions): Tele
       getSessionKey: (ctx) => (ctx.chat && ctx.from ? sessionKey(String(ctx.chat.id), String(ctx.from.id)) : undefined),
     }),
   );
-  guarded.use(addFeature(core), webhooksFeature(core), editFeature(core), editDevicesFeature(core), testFeature(core), logsFeature(core), whyFeature(core), statusFeature(core), alertsFeature(core));
+  guarded.use(addFeature(core), webhooksFeature(core), editFeature(core), editDevicesFeature(core), endpointStatusFeature(core), testFeature(core), logsFeature(core), whyFeature(core), statusFeature(core), alertsFeature(core));
   guarded.command('cancel', (ctx) => ctx.reply('Nothing to cancel.'));
   guarded.on('callback_query:data', (ctx) => ctx.answerCallbackQuery({ text: 'This button is no longer valid.' }));
   guarded.on('message:text', async (ctx) => {

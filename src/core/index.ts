@@ -17,6 +17,7 @@ import { GatewayEvents } from './observe.js';
 import { unavailable } from './errors.js';
 import { authenticate, authRetryAfter, countAccounts, createAccount, createApiKey, getAccount, listAccounts, listApiKeys, revokeApiKey, revokedKeys } from './registry/accounts.js';
 import { getDevice, listDevices, registerDevice, updateDevice } from './registry/devices.js';
+import { disableWebhook, enableWebhook } from './registry/endpointStatus.js';
 import { findWebhook, listWebhooks, summarizeWebhooks } from './registry/webhookList.js';
 import { deleteWebhook, getEndpoint, getSigningKey, getWebhookEndpoints, saveWebhooks, updateWebhook } from './registry/webhooks.js';
 import { createAuthLimiter } from './security/authLimiter.js';
@@ -92,6 +93,9 @@ export function createCore(deps: CoreDeps) {
       /** A patch: what it omits stays as stored (the secret included). */
       update: bind(ctx, updateWebhook),
       delete: bind(ctx, deleteWebhook),
+      /** Disabled (manual) until enabled; enabling goes to Pending test, or Active when asked. */
+      disable: bind(ctx, disableWebhook),
+      enable: bind(ctx, enableWebhook),
       list: bind(ctx, listWebhooks),
       /** A webhook named by a person (id, exact name, or the only one matching). */
       find: bind(ctx, findWebhook),

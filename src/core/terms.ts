@@ -16,7 +16,8 @@
  *              and the device count adds up the devices of the row's endpoints.
  * - endpoint:  one stored destination (one channel's devices of a webhook). Status is
  *              `pending_test` until a test succeeds, then `active`; only active endpoints
- *              receive live traffic.
+ *              receive live traffic. `disabled` (gone, failing or manual, with a time): no
+ *              traffic until an admin enables it; deliveries queued for it wait meanwhile.
  * - batch:     the endpoints written by one save. One successful test activates them all.
  * - event:     something a device produced (`incoming_message`, `submission`,
  *              `message_status`), stored once with its payload.
@@ -58,8 +59,15 @@ export function inboundHandlerLabel(handler: InboundHandler): string {
   return HANDLER_LABELS[handler];
 }
 
-export const ENDPOINT_STATUSES = ['pending_test', 'active'] as const;
+export const ENDPOINT_STATUSES = ['pending_test', 'active', 'disabled'] as const;
 export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
+
+/**
+ * Why an endpoint is Disabled: `gone` (its receiver answered 410 Gone), `failing` (every live
+ * attempt failed for a sustained time), `manual` (an admin disabled it).
+ */
+export const DISABLED_REASONS = ['gone', 'failing', 'manual'] as const;
+export type DisabledReason = (typeof DISABLED_REASONS)[number];
 
 export const ATTEMPT_OUTCOMES = ['success', 'failed'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];

@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { catalogue } from '../core/catalogue/index.js';
 import { logChannels } from '../core/logs/filter.js';
-import { ATTEMPT_OUTCOMES, ENDPOINT_STATUSES, INBOUND_HANDLERS } from '../core/terms.js';
+import { ATTEMPT_OUTCOMES, DISABLED_REASONS, ENDPOINT_STATUSES, INBOUND_HANDLERS } from '../core/terms.js';
 
 /**
  * GraphQL enums whose values are the core's own strings, derived from the core's lists: the
@@ -46,6 +46,7 @@ fillCatalogueEnums();
 
 export const InboundHandlerEnum = enumOf(INBOUND_HANDLERS);
 export const EndpointStatusEnum = enumOf(ENDPOINT_STATUSES);
+export const DisabledReasonEnum = enumOf(DISABLED_REASONS);
 export const AttemptOutcomeEnum = enumOf(ATTEMPT_OUTCOMES);
 
 const legacy = catalogue.events.flatMap((e) => e.legacyNames.map((l) => `${enumName(l.name)} is the legacy stored name of ${enumName(e.type)}`));
@@ -62,5 +63,12 @@ registerEnumType(EventTypeEnum, {
   description: `Webhook events.${legacy.map((l) => ` ${l} (sent in X-Kirisan-Event; the body says the type).`).join('')}`,
   valuesConfig: eventValues,
 });
-registerEnumType(EndpointStatusEnum, { name: 'EndpointStatus', description: 'Pending test after a save; Active after a successful test. Only Active endpoints get live traffic.' });
+registerEnumType(EndpointStatusEnum, {
+  name: 'EndpointStatus',
+  description: 'Pending test after a save; Active after a successful test; Disabled (gone, failing or manual) until enabled. Only Active endpoints get live traffic.',
+});
+registerEnumType(DisabledReasonEnum, {
+  name: 'DisabledReason',
+  description: 'GONE: the receiver answered 410 Gone. FAILING: every live attempt failed for DISABLE_FAILING_AFTER with at least DISABLE_FAILING_MIN_ATTEMPTS failures. MANUAL: an admin disabled it.',
+});
 registerEnumType(AttemptOutcomeEnum, { name: 'AttemptOutcome' });

@@ -35,6 +35,8 @@ export const endpointOut = (e: EndpointView): Endpoint => ({
   devices: e.devices.map(deviceOut),
   createdAt: e.createdAt,
   activatedAt: e.activatedAt,
+  disabledReason: e.disabledReason,
+  disabledAt: e.disabledAt,
 });
 
 export const webhookOut = (w: WebhookRow): Webhook => ({

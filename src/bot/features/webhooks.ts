@@ -44,6 +44,7 @@ export function webhooksFeature(core: BotCore): Composer<BotContext> {
       core.alerts.muteState(accountId, endpoints.map((e) => e.id)),
     ]);
     const id = endpoints[0]!.webhookId;
+    const disabled = endpoints.some((e) => e.status === 'disabled');
     const kb = new InlineKeyboard()
       .text('🧪 Send test', data.testTargets(id))
       .text('🩺 Why?', data.why(id))
@@ -53,6 +54,7 @@ export function webhooksFeature(core: BotCore): Composer<BotContext> {
       .text('📱 Devices', data.editDevices(id))
       .text('🔁 Redeliver failed', data.redeliverAsk(id))
       .row()
+      .text(disabled ? '✅ Enable' : '⛔ Disable', disabled ? data.enable(id) : data.disable(id))
       .text('🗑 Delete', data.deleteAsk(id))
       .text('◀ Webhooks', data.webhooks(0));
     await show(ctx, webhookDetails(endpoints, attempts.items, mutes), kb);

@@ -17,6 +17,7 @@ const TITLES: Record<string, string> = {
 /** The fix in this chat's words: its buttons and commands, not the web dashboard's. */
 const FIXES: Record<TroubleshootAction, string> = {
   send_test: 'tap 🧪 Send test below (or /test): your URL must return 200 or 201.',
+  enable: 'fix the receiver, then open the webhook (📜 Details) → ✅ Enable and send a test: what was kept is delivered once it is Active.',
   edit_url: 'open the webhook (📜 Details) → ✏️ Edit → URL and give a public HTTPS address.',
   edit_devices: 'open the webhook (📜 Details) → 📱 Devices and select the device, then send a test.',
   edit_events: 'open the webhook (📜 Details) → ✏️ Edit → Events and check the event.',

@@ -2,12 +2,21 @@ import { catalogue } from '../../core/catalogue/index.js';
 import type { AttemptView } from '../../core/logs/attempts.js';
 import { channelsLabel, type WebhookRow } from '../../core/registry/webhookList.js';
 import type { EndpointView } from '../../core/registry/webhooks.js';
-import type { EndpointStatus } from '../../core/terms.js';
+import type { DisabledReason, EndpointStatus } from '../../core/terms.js';
 import { esc, plural, shorten, when } from '../html.js';
 import { fitList } from '../limits.js';
 import { attemptLine } from './attempt.js';
 
-export const statusLabel = (s: EndpointStatus) => (s === 'active' ? '🟢 Active' : '🟡 Pending test');
+const STATUS_LABELS: Record<EndpointStatus, string> = { active: '🟢 Active', pending_test: '🟡 Pending test', disabled: '⛔ Disabled' };
+export const statusLabel = (s: EndpointStatus) => STATUS_LABELS[s];
+
+const DISABLED_WHY: Record<DisabledReason, string> = { gone: 'the receiver answered 410 Gone', failing: 'every attempt failed for too long', manual: 'disabled by an admin' };
+
+/** An endpoint's status, with why and since when it is Disabled. */
+export function endpointStatusLine(e: Pick<EndpointView, 'status' | 'disabledReason' | 'disabledAt'>): string {
+  if (e.status !== 'disabled') return statusLabel(e.status);
+  return `${statusLabel(e.status)} (${DISABLED_WHY[e.disabledReason ?? 'manual']}${e.disabledAt ? `, since ${when(e.disabledAt)}` : ''})`;
+}
 
 export function webhookLine(w: WebhookRow, n: number): string {
   return `${n}. <b>${esc(shorten(w.name, 100))}</b> — ${statusLabel(w.status)} · ${channelsLabel(w)} · ${plural(w.deviceCount, 'device')}`;
@@ -27,7 +36,7 @@ export function webhookDetails(endpoints: EndpointView[], attempts: AttemptView[
     esc(first.url),
     ...endpoints.map((e) => {
       const mute = muteOf(e);
-      return `${catalogue.channelLabel(e.channel)} endpoint: ${statusLabel(e.status)} · ${plural(e.devices.length, 'device')}${mute ? ` · 🔕 alerts muted until ${when(mute.mutedUntil)}` : ''}`;
+      return `${catalogue.channelLabel(e.channel)} endpoint: ${endpointStatusLine(e)} · ${plural(e.devices.length, 'device')}${mute ? ` · 🔕 alerts muted until ${when(mute.mutedUntil)}` : ''}`;
     }),
     devices.length <= NAMED_DEVICES ? `Devices: ${devices.length ? devices.join(', ') : 'none'}` : `Devices: ${plural(devices.length, 'device')} (📱 Devices lists them)`,
     `Events: ${events.map((e) => esc(catalogue.eventLabel(e))).join(', ')}`,

@@ -7,6 +7,7 @@ export function logNotifier(log: Pick<Logger, 'warn' | 'info'>): Notifier {
     async notify(a: Alert) {
       const fields = { alert: a.kind, endpointId: a.endpointId, webhook: a.webhookName, failures: a.failures, httpCode: a.lastFailure?.httpCode, errorCode: a.lastFailure?.errorCode };
       if (a.kind === 'recovered') log.info(fields, 'endpoint recovered');
+      else if (a.kind === 'disabled') log.warn({ ...fields, reason: a.disabledReason }, 'endpoint disabled');
       else log.warn(fields, a.kind === 'failing' ? 'endpoint failing' : 'endpoint still failing');
     },
   };

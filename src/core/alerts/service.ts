@@ -7,6 +7,7 @@ import { coerceError } from '../errors.js';
 import type { GatewayEvents } from '../observe.js';
 import { evaluate, summaryDueBefore } from './evaluator.js';
 import { fromRow, toRow } from './stateRows.js';
+import { DEFAULT_FAILING_POLICY, disableFailingEndpoints, type FailingPolicy } from '../registry/endpointStatus.js';
 import type { Alert, AlertDecision, AlertSettings, Notifier, ObservedAttempt } from './types.js';
 
 export interface AlertServiceDeps {
@@ -16,6 +17,8 @@ export interface AlertServiceDeps {
   settings: AlertSettings;
   /** The timeouts in force, which an alert's diagnosis quotes. */
   diagnosis: DiagnosisSettings;
+  /** Endpoints failing for this long are disabled (reason failing) in the same transaction. @default 5 days, 10 failures */
+  disableFailing?: FailingPolicy;
   now?: () => Date;
   onError?: (e: Error) => void;
   /** How often due summaries are looked for, ms. @default window / 10, within 100 ms … 30 s */
@@ -78,6 +81,7 @@ export function startAlertService(deps: AlertServiceDeps): AlertService {
         return { row: toRow(row, state), decisions };
       });
       await saveAlertStates(client, evaluated.map((e) => e.row));
+      await disableFailingEndpoints(client, failed, deps.disableFailing ?? DEFAULT_FAILING_POLICY);
       return evaluated;
     });
   }

@@ -1,3 +1,4 @@
+import type { DisabledReason } from '../terms.js';
 import type { Diagnosis } from '../diagnose/diagnose.js';
 
 /** The alert policy's settings (ALERT_WINDOW, ALERT_THRESHOLD). */
@@ -61,8 +62,11 @@ export type AlertDecision =
 
 /** A message for the account's admins, whatever carries it. */
 export interface Alert {
-  /** failing: an endpoint started failing; grouped: N more failures in the last window; recovered: delivering again. */
-  kind: 'failing' | 'grouped' | 'recovered';
+  /**
+   * failing: an endpoint started failing; grouped: N more failures in the last window;
+   * recovered: delivering again; disabled: it gets no events until someone enables it.
+   */
+  kind: 'failing' | 'grouped' | 'recovered' | 'disabled';
   accountId: string;
   endpointId: string;
   webhookName: string;
@@ -73,6 +77,8 @@ export interface Alert {
   /** The newest failure with its diagnosis; null for a recovery. */
   lastFailure: (FailureInfo & { diagnosis: Diagnosis | null }) | null;
   at: Date;
+  /** Kind disabled: why (gone, failing, manual). */
+  disabledReason?: DisabledReason;
 }
 
 /** Anything that can carry an alert to people (the Telegram bot is one). */

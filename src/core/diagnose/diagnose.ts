@@ -121,6 +121,15 @@ function statusDiagnosis(a: DiagnosisInput): Diagnosis {
   }
   if (code === 502 || code === 503) return { code: 'overloaded', cause: `Your server rejected the request or was overloaded (HTTP ${code}).`, fix: 'Check the server and any proxy in front of it (is the app behind it running?), then send a new test.' };
   if (code === 504) return { code: 'gateway_timeout', cause: 'A proxy in front of your server timed out waiting for it (HTTP 504).', fix: 'Answer 200 or 201 at once and do slow work after responding.' };
+  if (code === 410) {
+    return a.test
+      ? { code: 'gone', cause: 'Your server says this endpoint no longer exists (HTTP 410 Gone).', fix: 'Check the URL of the webhook; answer 200 or 201 when the endpoint exists again.' }
+      : {
+          code: 'gone',
+          cause: 'Your server says this endpoint no longer exists (HTTP 410 Gone), so the endpoint was disabled at once and the delivery is kept, not retried.',
+          fix: 'If the endpoint exists again (or the URL changed), fix it, enable the webhook and send a test: once Active, what was kept is delivered.',
+        };
+  }
   if (code === 404) return { code: 'not_found', cause: 'Your server has no handler at that path (HTTP 404).', fix: 'Check the URL path of the webhook against your server\'s routes.' };
   if (code === 405) return { code: 'method_not_allowed', cause: 'Your handler does not accept POST (HTTP 405).', fix: 'Accept POST requests with a JSON body at this URL.' };
   if (code === 400 || code === 422) {

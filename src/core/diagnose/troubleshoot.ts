@@ -12,7 +12,7 @@ import { diagnose } from './diagnose.js';
  * What a door can offer to fix a failed check: its own button or command (the bot's Send test,
  * Edit devices, …) instead of the web dashboard's words in `fix`.
  */
-export type TroubleshootAction = 'send_test' | 'edit_url' | 'edit_devices' | 'edit_events' | 'device_handler' | 'open_logs';
+export type TroubleshootAction = 'send_test' | 'enable' | 'edit_url' | 'edit_devices' | 'edit_events' | 'device_handler' | 'open_logs';
 
 /** One line of the guide's symptom checklists, checked against the real configuration. */
 export interface TroubleshootCheck {
@@ -67,7 +67,22 @@ export function parseEvent(event: SubscribedEvent | string | null | undefined): 
   return event ?? null;
 }
 
+const DISABLED_BECAUSE = {
+  gone: 'its receiver answered 410 Gone (the endpoint no longer exists there)',
+  failing: 'every live attempt failed for a sustained time',
+  manual: 'an admin disabled it',
+} as const;
+
 export function statusCheck(endpoint: EndpointView): TroubleshootCheck {
+  if (endpoint.status === 'disabled') {
+    const since = endpoint.disabledAt ? ` since ${endpoint.disabledAt.toISOString()}` : '';
+    return fail(
+      'endpoint_active',
+      `The endpoint is Disabled${since}: ${DISABLED_BECAUSE[endpoint.disabledReason ?? 'manual']}. Disabled endpoints receive no live traffic; deliveries queued for them are kept.`,
+      'Fix the receiver, then Enable the webhook: it goes to Pending test, and a successful Send test makes it Active and delivers what was kept (Redeliver failed brings back what had failed for good).',
+      'enable',
+    );
+  }
   return endpoint.status === 'active'
     ? pass('endpoint_active', 'The endpoint is Active.')
     : fail('endpoint_active', 'The endpoint is Pending test: only Active endpoints receive live traffic.', 'Open Webhooks → Test and send a test — your URL must return 200 or 201.', 'send_test');

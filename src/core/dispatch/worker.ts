@@ -8,6 +8,7 @@ import { pauseEndpoints } from '../../db/sql/pauseEndpoints.js';
 import { releaseLeases } from '../../db/sql/releaseLeases.js';
 import { resumeEndpoints } from '../../db/sql/resumeEndpoints.js';
 import { coerceError } from '../errors.js';
+import { disableGoneEndpoint } from '../registry/endpointStatus.js';
 import type { GatewayEvents } from '../observe.js';
 import type { AttemptErrorCode } from './attemptError.js';
 import { attemptRecord } from './attemptRecord.js';
@@ -42,6 +43,11 @@ export interface Worker {
    */
   stop(graceMs?: number): Promise<void>;
 }
+
+/** 410 Gone: the receiver says the endpoint no longer exists; it is disabled at once. */
+const GONE = 410;
+/** A Gone delivery whose endpoint could not be disabled waits this long before it is sent again. */
+const GONE_RETRY_MS = 60_000;
 
 /** Failures that no retry can fix: the URL itself is refused or malformed. */
 const PERMANENT: ReadonlySet<AttemptErrorCode> = new Set(['private_target', 'invalid_url']);
@@ -146,9 +152,12 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   function start(row: ClaimedDelivery): void {
     const p = attempt(row)
-      .then((r) => {
+      .then(async (r) => {
         if (r.attempt.errorCode === 'interrupted') interruptedEndpoints.add(row.endpointId);
-        else {
+        else if (r.attempt.httpCode === GONE) {
+          // Disabled before the attempt is recorded, so the kept delivery is never due in an active lane.
+          await disableGoneEndpoint(deps.pool, row.endpointId).catch(reportError);
+        } else {
           const decision = breakers.record(row.endpointId, row.id, r.attempt.outcome === 'success', performance.now());
           if (decision) act(row.endpointId, decision);
         }
@@ -206,6 +215,9 @@ export function startWorker(deps: WorkerDeps): Worker {
     if (r.ok) return { ...base, status: 'succeeded', delayMs: null };
     // Cut off by our own stop: not the receiver's failure, so due again at once.
     if (r.errorCode === 'interrupted') return { ...base, status: 'pending', delayMs: 0 };
+    // Gone: the endpoint is disabled, and the delivery kept for when it is enabled again (not
+    // retried meanwhile). The delay only matters if disabling failed: then it is a retry.
+    if (r.httpCode === GONE) return { ...base, status: 'pending', delayMs: s.retryScheduleMs[0] ?? GONE_RETRY_MS };
     const retry = r.errorCode && PERMANENT.has(r.errorCode) ? ({ retry: false } as const) : nextRetry({ scheduleMs: s.retryScheduleMs, jitter: s.retryJitter }, row.attempt);
     return retry.retry ? { ...base, status: 'pending', delayMs: retry.delayMs } : { ...base, status: 'failed', delayMs: null };
   }

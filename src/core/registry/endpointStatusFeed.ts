@@ -2,12 +2,15 @@ import type { Listener } from '../../db/listener.js';
 import { ENDPOINT_CHANNEL } from '../../db/sql/channels.js';
 import type { EndpointStatusChange } from '../../db/sql/endpointStatus.js';
 import { coerceError } from '../errors.js';
-import type { EndpointStatus } from '../terms.js';
+import type { DisabledReason, EndpointStatus } from '../terms.js';
 
 export interface EndpointStatusEvent {
   endpointId: string;
   webhookId: string;
   status: EndpointStatus | 'deleted';
+  /** Status disabled: why and since when; null otherwise. */
+  disabledReason: DisabledReason | null;
+  disabledAt: Date | null;
 }
 
 export interface EndpointStatusFeed {
@@ -17,7 +20,7 @@ export interface EndpointStatusFeed {
   close(): void;
 }
 
-/** Endpoint status changes of an account (Pending test ↔ Active, deleted), from any process. */
+/** Endpoint status changes of an account (Pending test, Active, Disabled, deleted), from any process. */
 export function createEndpointStatusFeed(listener: Listener, onError?: (e: Error) => void): EndpointStatusFeed {
   const subs = new Map<string, Set<(e: EndpointStatusEvent) => void>>();
   const off = listener.on(ENDPOINT_CHANNEL, (_c, payload) => {
@@ -30,7 +33,13 @@ export function createEndpointStatusFeed(listener: Listener, onError?: (e: Error
     }
     for (const on of subs.get(change.accountId) ?? []) {
       try {
-        on({ endpointId: change.endpointId, webhookId: change.webhookId, status: change.status as EndpointStatusEvent['status'] });
+        on({
+          endpointId: change.endpointId,
+          webhookId: change.webhookId,
+          status: change.status as EndpointStatusEvent['status'],
+          disabledReason: (change.disabledReason ?? null) as DisabledReason | null,
+          disabledAt: change.disabledAt ? new Date(change.disabledAt) : null,
+        });
       } catch (e) {
         onError?.(coerceError(e));
       }

@@ -22,7 +22,7 @@ export interface WebhookRow {
   channels: Channel[];
   deviceCount: number;
   events: SubscribedEvent[];
-  /** Active only when every endpoint of the webhook is active. */
+  /** Disabled when any endpoint of the webhook is disabled; else Active only when every endpoint is active. */
   status: EndpointStatus;
   secretHint: string | null;
   endpoints: EndpointView[];
@@ -36,6 +36,8 @@ export interface WebhookSummary {
   deviceLinks: number;
   /** Active endpoints. */
   active: number;
+  /** Disabled endpoints. */
+  disabled: number;
   endpoints: number;
 }
 
@@ -115,9 +117,15 @@ function toRow(endpoints: Endpoint[]): WebhookRow {
     channels,
     deviceCount: endpoints.reduce((n, e) => n + e.devices.count(), 0),
     events,
-    status: endpoints.every((e) => e.status === 'active') ? 'active' : 'pending_test',
+    status: rowStatus(endpoints),
     secretHint: secretHint(first.secret),
     endpoints: endpoints.map(endpointView),
     createdAt: endpoints.reduce((min, e) => (e.createdAt < min ? e.createdAt : min), first.createdAt),
   };
+}
+
+/** What the row says: a disabled endpoint needs attention first; Active means all of them are. */
+function rowStatus(endpoints: Endpoint[]): EndpointStatus {
+  if (endpoints.some((e) => e.status === 'disabled')) return 'disabled';
+  return endpoints.every((e) => e.status === 'active') ? 'active' : 'pending_test';
 }

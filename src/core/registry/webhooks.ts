@@ -8,7 +8,7 @@ import { catalogue } from '../catalogue/index.js';
 import type { CoreContext } from '../context.js';
 import { CoreError, invalid, notFound } from '../errors.js';
 import { secretHint, newSigningKey } from '../security/secrets.js';
-import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
+import type { Channel, DisabledReason, EndpointStatus, SubscribedEvent } from '../terms.js';
 import { uuidOrNil } from './accounts.js';
 import { deviceView, type DeviceView } from './devices.js';
 import { eventsForChannel, parseWebhookInput, parseWebhookPatch, refuseNewLegacyNames, type WebhookInput, type WebhookPatch } from './webhookInput.js';
@@ -26,6 +26,9 @@ export interface EndpointView {
   devices: DeviceView[];
   createdAt: Date;
   activatedAt: Date | null;
+  /** Status disabled: why (gone, failing, manual) and since when; null otherwise. */
+  disabledReason: DisabledReason | null;
+  disabledAt: Date | null;
 }
 
 export interface SaveResult {
@@ -102,7 +105,8 @@ export async function updateWebhook(ctx: CoreContext, accountId: string, webhook
         const changed = needsRetest(current, group, channelEvents, wanted);
         Object.assign(current, { ...group, events: channelEvents, updatedAt: ctx.now() });
         current.devices.set(wanted);
-        if (changed) Object.assign(current, { status: 'pending_test', batchId, activatedAt: null });
+        // A Disabled endpoint stays Disabled: enabling it is a choice of its own (endpointStatus.ts).
+        if (changed && current.status !== 'disabled') Object.assign(current, { status: 'pending_test', batchId, activatedAt: null });
         kept.push(current);
       } else {
         const created = newEndpoint(ctx, tx, { accountId, webhookId: first.webhookId, batchId, signingKey: first.signingKey, channel, events: channelEvents, group, devices: wanted });
@@ -182,10 +186,22 @@ export async function deleteWebhook(ctx: CoreContext, accountId: string, webhook
 }
 
 /** Status changes, for live subscribers in any process: sent in the transaction, heard on commit. */
-export async function announce(sql: Queryable, accountId: string, endpoints: Array<Pick<EndpointView, 'id' | 'webhookId' | 'status'>>, status?: 'deleted'): Promise<void> {
+export async function announce(
+  sql: Queryable,
+  accountId: string,
+  endpoints: Array<Pick<EndpointView, 'id' | 'webhookId' | 'status'> & Partial<Pick<EndpointView, 'disabledReason' | 'disabledAt'>>>,
+  status?: 'deleted',
+): Promise<void> {
   await announceEndpointStatus(
     sql,
-    endpoints.map((e) => ({ accountId, endpointId: e.id, webhookId: e.webhookId, status: status ?? e.status })),
+    endpoints.map((e) => ({
+      accountId,
+      endpointId: e.id,
+      webhookId: e.webhookId,
+      status: status ?? e.status,
+      disabledReason: status ? null : (e.disabledReason ?? null),
+      disabledAt: status ? null : (e.disabledAt?.toISOString() ?? null),
+    })),
   );
 }
 
@@ -208,7 +224,7 @@ export async function getSigningKey(ctx: CoreContext, accountId: string, endpoin
   return endpoint.signingKey;
 }
 
-async function loadWebhookEndpoints(em: EntityManager, accountId: string, webhookId: string): Promise<Endpoint[]> {
+export async function loadWebhookEndpoints(em: EntityManager, accountId: string, webhookId: string): Promise<Endpoint[]> {
   // A webhook is addressed by its own id or by the id of any of its endpoints.
   const id = uuidOrNil(webhookId);
   const first = await em.findOne(Endpoint, { account: accountId, $or: [{ webhookId: id }, { id }] });
@@ -257,5 +273,7 @@ export function endpointView(e: Endpoint): EndpointView {
     devices: e.devices.isInitialized() ? e.devices.getItems().map(deviceView) : [],
     createdAt: e.createdAt,
     activatedAt: e.activatedAt ?? null,
+    disabledReason: e.disabledReason ?? null,
+    disabledAt: e.disabledAt ?? null,
   };
 }

@@ -1,5 +1,5 @@
-import { ArrayType, Collection, Entity, ManyToMany, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
-import type { Channel, EndpointStatus, SubscribedEvent } from '../../core/terms.js';
+import { ArrayType, Collection, Entity, ManyToMany, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import type { Channel, DisabledReason, EndpointStatus, SubscribedEvent } from '../../core/terms.js';
 import { Account } from './Account.js';
 import { Device } from './Device.js';
 
@@ -57,4 +57,16 @@ export class Endpoint {
 
   @Property({ type: 'Date', nullable: true })
   activatedAt?: Date | null;
+
+  /** Why the endpoint is Disabled (null unless it is). */
+  @Property({ type: 'text', nullable: true })
+  disabledReason?: DisabledReason | null;
+
+  /** Since when the endpoint is Disabled (null unless it is). */
+  @Property({ type: 'Date', nullable: true })
+  disabledAt?: Date | null;
+
+  /** The Disabled alert was claimed by a process (db/sql/endpointDisable.ts); reset on enable. */
+  @Property({ type: 'boolean' })
+  disabledAlerted: boolean & Opt = false;
 }

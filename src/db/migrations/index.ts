@@ -6,6 +6,7 @@ import { Migration20261201000000_queue } from './Migration20261201000000_queue.j
 import { Migration20261201100000_catalogue } from './Migration20261201100000_catalogue.js';
 import { Migration20261201140000_claimPlans } from './Migration20261201140000_claimPlans.js';
 import { Migration20261201220000_security } from './Migration20261201220000_security.js';
+import { Migration20261201225000_disabled } from './Migration20261201225000_disabled.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -19,4 +20,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201100000_catalogue', class: Migration20261201100000_catalogue },
   { name: 'Migration20261201140000_claimPlans', class: Migration20261201140000_claimPlans },
   { name: 'Migration20261201220000_security', class: Migration20261201220000_security },
+  { name: 'Migration20261201225000_disabled', class: Migration20261201225000_disabled },
 ];

@@ -7,6 +7,9 @@ export interface EndpointStatusChange {
   webhookId: string;
   /** The new status, or `deleted`. */
   status: string;
+  /** Status disabled: why (gone, failing, manual) and since when (ISO time). */
+  disabledReason?: string | null;
+  disabledAt?: string | null;
 }
 
 /**

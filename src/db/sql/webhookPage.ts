@@ -23,16 +23,17 @@ export async function webhookPage(
   return rows;
 }
 
-export async function webhookSummary(pool: pg.Pool, accountId: string): Promise<{ webhooks: number; deviceLinks: number; active: number; endpoints: number }> {
+export async function webhookSummary(pool: pg.Pool, accountId: string): Promise<{ webhooks: number; deviceLinks: number; active: number; disabled: number; endpoints: number }> {
   const { rows } = await pool.query(
     // A webhook_id is one name + URL + secret group (saves and edits refuse a second holder of
     // a group: core/registry/webhooks.ts), so this counts the rows the list shows.
     `select (select count(distinct webhook_id) from endpoint where account_id = $1)::int as webhooks,
             (select count(*) from endpoint_device ed join endpoint e on e.id = ed.endpoint_id where e.account_id = $1)::int as device_links,
             (select count(*) from endpoint where account_id = $1 and status = 'active')::int as active,
+            (select count(*) from endpoint where account_id = $1 and status = 'disabled')::int as disabled,
             (select count(*) from endpoint where account_id = $1)::int as endpoints`,
     [accountId],
   );
-  const r = rows[0] as { webhooks: number; device_links: number; active: number; endpoints: number };
-  return { webhooks: r.webhooks, deviceLinks: r.device_links, active: r.active, endpoints: r.endpoints };
+  const r = rows[0] as { webhooks: number; device_links: number; active: number; disabled: number; endpoints: number };
+  return { webhooks: r.webhooks, deviceLinks: r.device_links, active: r.active, disabled: r.disabled, endpoints: r.endpoints };
 }

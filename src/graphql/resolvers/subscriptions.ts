@@ -31,7 +31,7 @@ export class SubscriptionResolver {
   }
 
   @Subscription(() => EndpointStatusChange, {
-    description: 'Endpoints of the caller\'s account changing status (Pending test ↔ Active) or deleted.',
+    description: 'Endpoints of the caller\'s account changing status (Pending test, Active, Disabled with why and since when) or deleted.',
     subscribe: ({ context }: Data) => {
       const accountId = accountOf(context);
       return new Repeater<EndpointStatusEvent>(async (push, stop) => {
@@ -42,6 +42,6 @@ export class SubscriptionResolver {
     },
   })
   endpointStatusChanged(@Root() e: EndpointStatusEvent): EndpointStatusChange {
-    return { endpointId: e.endpointId, webhookId: e.webhookId, status: e.status.toUpperCase() };
+    return { endpointId: e.endpointId, webhookId: e.webhookId, status: e.status.toUpperCase(), disabledReason: e.disabledReason, disabledAt: e.disabledAt };
   }
 }

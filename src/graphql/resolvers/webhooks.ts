@@ -58,6 +58,26 @@ export class WebhookResolver {
     return savePayload(ctx.core, accountId, await ctx.core.webhooks.update(accountId, id, { ...input }));
   }
 
+  @Mutation(() => [Endpoint], {
+    description:
+      'Disable a webhook (by webhook id: every endpoint) or one endpoint (by endpoint id): no live traffic until enabled; queued deliveries are kept. Reason MANUAL. Answers the webhook\'s endpoints.',
+  })
+  async disableWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Endpoint[]> {
+    return (await ctx.core.webhooks.disable(accountOf(ctx), id)).map(endpointOut);
+  }
+
+  @Mutation(() => [Endpoint], {
+    description:
+      'Enable the Disabled endpoints of a webhook (or one endpoint): Pending test in a new batch (a successful Send test makes them Active and delivers what was kept), or Active at once with activate: true. Answers the webhook\'s endpoints.',
+  })
+  async enableWebhook(
+    @Arg('id', () => ID) id: string,
+    @Arg('activate', () => Boolean, { nullable: true, defaultValue: false, description: 'true: straight to Active, without a test.' }) activate: boolean,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Endpoint[]> {
+    return (await ctx.core.webhooks.enable(accountOf(ctx), id, { activate })).map(endpointOut);
+  }
+
   @Mutation(() => DeleteWebhookPayload, { description: 'Removes the webhook; its attempts stay in the log.' })
   deleteWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DeleteWebhookPayload> {
     return ctx.core.webhooks.delete(accountOf(ctx), id);

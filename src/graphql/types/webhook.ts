@@ -1,9 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { catalogue } from '../../core/catalogue/index.js';
-import { enumName, ChannelEnum, EndpointStatusEnum, EventTypeEnum } from '../enums.js';
+import { enumName, ChannelEnum, DisabledReasonEnum, EndpointStatusEnum, EventTypeEnum } from '../enums.js';
 import { PageInfo } from './common.js';
 import { Device } from './device.js';
-import type { Channel, EndpointStatus, SubscribedEvent } from '../../core/terms.js';
+import type { Channel, DisabledReason, EndpointStatus, SubscribedEvent } from '../../core/terms.js';
 
 /** "; MESSAGE_STATUS needs a WABA device": events that only some channels produce. */
 const needs = catalogue.events
@@ -48,6 +48,12 @@ export class Endpoint {
 
   @Field(() => Date, { nullable: true })
   activatedAt!: Date | null;
+
+  @Field(() => DisabledReasonEnum, { nullable: true, description: 'Why the endpoint is Disabled; null unless it is.' })
+  disabledReason!: DisabledReason | null;
+
+  @Field(() => Date, { nullable: true, description: 'Since when the endpoint is Disabled; null unless it is.' })
+  disabledAt!: Date | null;
 }
 
 @ObjectType({ description: 'A saved endpoint, with the Standard Webhooks signing key (shown on save; later via webhookSigningKey).' })
@@ -79,7 +85,7 @@ export class Webhook {
   @Field(() => [EventTypeEnum], { description: 'Event badges.' })
   events!: SubscribedEvent[];
 
-  @Field(() => EndpointStatusEnum, { description: 'ACTIVE when every endpoint of the webhook is Active.' })
+  @Field(() => EndpointStatusEnum, { description: 'DISABLED when any endpoint of the webhook is Disabled; else ACTIVE when every endpoint is Active.' })
   status!: EndpointStatus;
 
   @Field(() => String, { nullable: true })
@@ -120,6 +126,9 @@ export class WebhookSummary {
 
   @Field(() => Int, { description: 'Active endpoints.' })
   active!: number;
+
+  @Field(() => Int, { description: 'Disabled endpoints.' })
+  disabled!: number;
 
   @Field(() => Int)
   endpoints!: number;
@@ -220,6 +229,12 @@ export class EndpointStatusChange {
   @Field(() => ID)
   webhookId!: string;
 
-  @Field({ description: 'PENDING_TEST, ACTIVE or DELETED.' })
+  @Field({ description: 'PENDING_TEST, ACTIVE, DISABLED or DELETED.' })
   status!: string;
+
+  @Field(() => DisabledReasonEnum, { nullable: true, description: 'Status DISABLED: why.' })
+  disabledReason!: DisabledReason | null;
+
+  @Field(() => Date, { nullable: true, description: 'Status DISABLED: since when.' })
+  disabledAt!: Date | null;
 }
