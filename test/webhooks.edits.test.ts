@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelegramBot } from '../src/bot/createBot.js';
 import { gqlClient, ok, startApiGateway, type GqlResult } from './helpers/api.js';
-import { seedAccount } from './helpers/gateway.js';
+import { createVault, parseKey, SEALED } from '../src/core/security/vault.js';
+import { seedAccount, TEST_ENCRYPTION_KEY } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 import { botEnv, linkChat, startTestBot } from './helpers/telegramBot.js';
@@ -51,9 +52,11 @@ async function saveActive(input: Record<string, unknown>): Promise<string> {
   return saveWebhooks.webhookId;
 }
 
+/** The secret every endpoint of the webhook stores, opened (secrets are sealed at rest, each with its own IV). */
 async function storedSecret(webhookId: string): Promise<string[]> {
-  const { rows } = await api.gateway.db.pool.query<{ secret: string | null }>('select distinct secret from endpoint where webhook_id = $1', [webhookId]);
-  return rows.map((r) => r.secret ?? '(none)');
+  const vault = createVault({ current: parseKey(TEST_ENCRYPTION_KEY) });
+  const { rows } = await api.gateway.db.pool.query<{ secret: string | null }>('select secret from endpoint where webhook_id = $1', [webhookId]);
+  return [...new Set(rows.map((r) => (r.secret === null ? '(none)' : vault.open(r.secret, SEALED.secret))))];
 }
 
 /** Publishes one submission from the WhatsApp line and returns the POST the receiver got. */
