@@ -112,7 +112,7 @@ const HIDDEN: Array<[string, string]> = [
 ];
 
 const SAVE = `mutation($i: SaveWebhooksInput!) { saveWebhooks(input: $i) { webhookId } }`;
-const UPDATE = `mutation($id: ID!, $i: SaveWebhooksInput!) { updateWebhook(id: $id, input: $i) { webhookId } }`;
+const UPDATE = `mutation($id: ID!, $i: UpdateWebhookInput!) { updateWebhook(id: $id, input: $i) { webhookId } }`;
 const PUBLISH = `mutation($t: String!, $d: JSON!, $k: String) { publishEvent(deviceToken: $t, event: SUBMISSION, data: $d, idempotencyKey: $k) { eventId } }`;
 const webhook = (over: Record<string, unknown>) => ({ name: 'CRM', url: HOOK, deviceIds: [a.wa.id], events: ['SUBMISSION'], ...over });
 const submission = () => publishedData('submission', a.wa);

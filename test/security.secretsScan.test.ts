@@ -121,7 +121,7 @@ describe('no secret in any log line or response', () => {
       await call(key, 'mutation($t: ID!) { sendTest(targetId: $t) { success httpStatus responseBody errorText diagnosis { cause } } }', { t: r.data!.saveWebhooks.testTargets[0]!.id });
     }
     const edited = secret('edited secret');
-    await call(key, 'mutation($id: ID!, $i: SaveWebhooksInput!) { updateWebhook(id: $id, input: $i) { endpoints { signingKey } } }',
+    await call(key, 'mutation($id: ID!, $i: UpdateWebhookInput!) { updateWebhook(id: $id, input: $i) { endpoints { signingKey } } }',
       { id: hooks[0]!.webhookId, i: { name: 'Hook /ok', url: `${rx.url}/ok`, secret: edited, deviceIds: [deviceId], events: ['SUBMISSION'] } }, ['signing key /ok']);
     await call(key, 'mutation($t: ID!) { sendTest(targetId: $t) { success responseBody } }', { t: hooks[0]!.target });
     await call(key, 'query($id: ID!) { webhookSigningKey(id: $id) }', { id: hooks[1]!.webhookId }, ['signing key /fail']);
