@@ -3,6 +3,7 @@ import { isCoreError } from '../errors.js';
 import { checkLiteralHost, guardedLookup, type TargetPolicy } from '../security/urlGuard.js';
 import { classifyNetworkError, RESPONSE_HEADER_LIMIT, type AttemptErrorCode } from './attemptError.js';
 import { Deadlines } from './deadlines.js';
+import { retryAfterMs } from './retryAfter.js';
 
 export interface PostRequest {
   url: string;
@@ -22,6 +23,8 @@ export interface PostResult {
   errorText: string | null;
   /** The first bytes of the response body (see responseBodyLimit); null when none came. */
   responseBody: string | null;
+  /** A 429 or 503 asked us to wait this long before the next POST (Retry-After), ms; null otherwise. */
+  retryAfterMs: number | null;
 }
 
 export interface Sender {
@@ -68,7 +71,7 @@ export function createSender(opts: SenderOptions): Sender {
   function post(req: PostRequest): Promise<PostResult> {
     const startedAt = new Date(now());
     const t0 = performance.now();
-    const done = (r: Omit<PostResult, 'startedAt' | 'durationMs' | 'ok'>): PostResult => ({
+    const done = (r: Answer): PostResult => ({
       ok: r.httpCode === 200 || r.httpCode === 201,
       httpCode: r.httpCode,
       startedAt,
@@ -76,6 +79,7 @@ export function createSender(opts: SenderOptions): Sender {
       errorCode: r.errorCode,
       errorText: r.errorText,
       responseBody: r.responseBody,
+      retryAfterMs: r.retryAfterMs ?? null,
     });
     let url: URL;
     try {
@@ -89,16 +93,17 @@ export function createSender(opts: SenderOptions): Sender {
       const body = new BodyCollector(opts.responseBodyLimit);
       let status = 0;
       let location: string | undefined;
+      let retryAfter: string | undefined;
       let controller: Dispatcher.DispatchController | null = null;
       let settled = false;
-      const settle = (r: Omit<PostResult, 'startedAt' | 'durationMs' | 'ok'>) => {
+      const settle = (r: Answer) => {
         if (settled) return;
         settled = true;
         deadlines.remove(deadline);
         interrupts.delete(interrupt);
         resolve(done(r));
       };
-      const response = () => settle(responseResult(status, location, body.text()));
+      const response = () => settle({ ...responseResult(status, location, body.text()), retryAfterMs: retryAfterMs(status, retryAfter, now()) });
       const failure = (e: unknown) => {
         const { code, text } = classifyNetworkError(e);
         settle({ httpCode: null, errorCode: code, errorText: code === 'timeout' ? `no response within ${req.timeoutMs} ms` : text, responseBody: null });
@@ -125,6 +130,8 @@ export function createSender(opts: SenderOptions): Sender {
           status = statusCode;
           const l = headers['location'];
           location = Array.isArray(l) ? l[0] : l;
+          const ra = headers['retry-after'];
+          retryAfter = Array.isArray(ra) ? ra[0] : ra;
         },
         onResponseData(c, chunk) {
           // Enough kept: drop the rest without waiting for it (the connection closes).
@@ -159,7 +166,10 @@ export function createSender(opts: SenderOptions): Sender {
   };
 }
 
-function responseResult(code: number, location: string | undefined, body: string): Omit<PostResult, 'startedAt' | 'durationMs' | 'ok'> {
+/** What the sender learnt; the rest of a PostResult is the clock's. */
+type Answer = Omit<PostResult, 'startedAt' | 'durationMs' | 'ok' | 'retryAfterMs'> & { retryAfterMs?: number | null };
+
+function responseResult(code: number, location: string | undefined, body: string): Answer {
   if (code === 200 || code === 201) return { httpCode: code, errorCode: null, errorText: null, responseBody: body };
   if (code >= 300 && code < 400) {
     return {

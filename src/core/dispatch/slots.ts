@@ -1,5 +1,13 @@
 import type { ClaimedDelivery } from '../../db/sql/claimDeliveries.js';
-import type { EndpointBreakers } from './breaker.js';
+
+/**
+ * What may cut an endpoint's slots in this worker (the circuit breaker, a Retry-After hold):
+ * the slots it allows out of `slots`, and the endpoints it has a say about.
+ */
+export interface SlotGate {
+  slots(endpointId: string, slots: number): number;
+  tracked(): Iterable<string>;
+}
 
 /** What one claim may take: free slots of the endpoints it names, and of any other endpoint. */
 export interface SlotOffer {
@@ -19,8 +27,8 @@ export class EndpointSlots {
 
   constructor(private readonly cap: number) {}
 
-  /** The next claim's offer: every endpoint with POSTs in flight or a breaker gets its own count. */
-  offer(breakers: EndpointBreakers): SlotOffer {
+  /** The next claim's offer: every endpoint with POSTs in flight or a say of the gate gets its own count. */
+  offer(gate: SlotGate): SlotOffer {
     const ids: string[] = [];
     const free: number[] = [];
     const seen = new Set<string>();
@@ -28,10 +36,10 @@ export class EndpointSlots {
       if (seen.has(endpointId)) return;
       seen.add(endpointId);
       ids.push(endpointId);
-      free.push(Math.max(0, breakers.slots(endpointId, this.cap) - (this.perEndpoint.get(endpointId) ?? 0)));
+      free.push(Math.max(0, gate.slots(endpointId, this.cap) - (this.perEndpoint.get(endpointId) ?? 0)));
     };
     for (const endpointId of this.perEndpoint.keys()) add(endpointId);
-    for (const endpointId of breakers.tracked()) add(endpointId);
+    for (const endpointId of gate.tracked()) add(endpointId);
     return { ids, free, others: this.cap };
   }
 

@@ -15,6 +15,7 @@ import { attemptRecord } from './attemptRecord.js';
 import { EndpointBreakers, type BreakerDecision, type BreakerPolicy } from './breaker.js';
 import { ClaimScheduler } from './claimScheduler.js';
 import { buildRequest, storedEventName } from './deliveryRequest.js';
+import { EndpointHolds } from './holds.js';
 import { createRecorder, type Result } from './recorder.js';
 import { nextRetry } from './retryPolicy.js';
 import type { PostResult, Sender } from './sender.js';
@@ -56,7 +57,8 @@ const PERMANENT: ReadonlySet<AttemptErrorCode> = new Set(['private_target', 'inv
  * One delivery worker. It claims due deliveries in batches (never more than its free slots,
  * never more than an endpoint's free slots; when, see claimScheduler.ts), POSTs them
  * concurrently, and records results in batches (recorder.ts). An endpoint that keeps failing is
- * paused and probed (breaker.ts).
+ * paused and probed (breaker.ts); one that answers 429 or 503 with Retry-After is held until
+ * then (its lane paused for every worker, holds.ts here).
  *
  * Invariant: every claimed delivery ends in a recorded outcome. Whatever fails on the way
  * (building or signing the request, sending, classifying) becomes a failed attempt with its
@@ -68,6 +70,12 @@ export function startWorker(deps: WorkerDeps): Worker {
   const id = deps.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
   const slots = new EndpointSlots(s.endpointConcurrency);
   const breakers = new EndpointBreakers(s.timeoutMs + s.leaseMarginMs, deps.breaker);
+  const holds = new EndpointHolds();
+  /** The breaker, and Retry-After holds on top of it. */
+  const gate = {
+    slots: (endpointId: string, n: number) => (holds.held(endpointId, performance.now()) ? 0 : breakers.slots(endpointId, n)),
+    tracked: () => new Set([...breakers.tracked(), ...holds.tracked(performance.now())]),
+  };
   const scheduler = new ClaimScheduler();
   const inflightSends = new Set<Promise<void>>();
   let claiming: Promise<void> | null = null;
@@ -89,13 +97,13 @@ export function startWorker(deps: WorkerDeps): Worker {
     deps.listener.onReconnect(announce),
   ];
 
-  /** The poll, or an open breaker's next probe, or the end of a backoff, whichever comes first. */
+  /** The poll, or an open breaker's next probe, or the end of a backoff or a hold, whichever comes first. */
   function armPoll(): void {
     if (pollTimer) clearTimeout(pollTimer);
     pollTimer = null;
     if (scheduler.state.kind === 'draining') return;
     const now = performance.now();
-    const ms = Math.min(s.pollMs, breakers.nextProbeIn(now), scheduler.backoffLeft(now) || Infinity);
+    const ms = Math.min(s.pollMs, breakers.nextProbeIn(now), holds.nextEndIn(now), scheduler.backoffLeft(now) || Infinity);
     pollTimer = setTimeout(announce, Math.max(1, ms));
   }
 
@@ -106,8 +114,9 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   function claim(limit: number): void {
     scheduler.claimStarted();
-    const offer = slots.offer(breakers);
-    const probes = breakers.probes(performance.now());
+    const offer = slots.offer(gate);
+    const now = performance.now();
+    const probes = breakers.probes(now).filter((endpointId) => !holds.held(endpointId, now));
     const startedAt = Date.now();
     const t0 = performance.now();
     claiming = claimDeliveries(deps.pool, {
@@ -158,6 +167,7 @@ export function startWorker(deps: WorkerDeps): Worker {
           // Disabled before the attempt is recorded, so the kept delivery is never due in an active lane.
           await disableGoneEndpoint(deps.pool, row.endpointId).catch(reportError);
         } else {
+          if (r.holdMs !== null) hold(row.endpointId, r.holdMs);
           const decision = breakers.record(row.endpointId, row.id, r.attempt.outcome === 'success', performance.now());
           if (decision) act(row.endpointId, decision);
         }
@@ -184,8 +194,19 @@ export function startWorker(deps: WorkerDeps): Worker {
     armPoll();
   }
 
+  /**
+   * Back-pressure: nothing more goes to the endpoint before `ms` from now, from this worker at
+   * once, from every worker once its lane's pause is written (a pause only grows, so a
+   * shorter hold never cuts a breaker's park short).
+   */
+  function hold(endpointId: string, ms: number): void {
+    holds.hold(endpointId, ms, performance.now());
+    pauseEndpoints(deps.pool, [{ endpointId, ms }]).catch(reportError);
+    armPoll();
+  }
+
   /** One POST and its result; never throws (see the invariant above). */
-  async function attempt(row: ClaimedDelivery): Promise<Result> {
+  async function attempt(row: ClaimedDelivery): Promise<Result & { holdMs: number | null }> {
     let eventName: string = row.eventType;
     let r: PostResult;
     try {
@@ -207,10 +228,12 @@ export function startWorker(deps: WorkerDeps): Worker {
       reportError(e);
       r = internalFailure(e);
     }
-    return { attempt: toAttempt(row, eventName, r), outcome: toOutcome(row, r) };
+    const holdMs = r.retryAfterMs === null ? null : Math.min(r.retryAfterMs, s.retryAfterMaxMs);
+    return { attempt: toAttempt(row, eventName, r, holdMs), outcome: toOutcome(row, r, holdMs), holdMs };
   }
 
-  function toOutcome(row: ClaimedDelivery, r: PostResult): Result['outcome'] {
+  /** `holdMs`: the receiver's Retry-After (capped), which replaces the schedule's delay. */
+  function toOutcome(row: ClaimedDelivery, r: PostResult, holdMs: number | null): Result['outcome'] {
     const base = { id: row.id, attempt: row.attempt, httpCode: r.httpCode, errorCode: r.errorCode };
     if (r.ok) return { ...base, status: 'succeeded', delayMs: null };
     // Cut off by our own stop: not the receiver's failure, so due again at once.
@@ -219,7 +242,8 @@ export function startWorker(deps: WorkerDeps): Worker {
     // retried meanwhile). The delay only matters if disabling failed: then it is a retry.
     if (r.httpCode === GONE) return { ...base, status: 'pending', delayMs: s.retryScheduleMs[0] ?? GONE_RETRY_MS };
     const retry = r.errorCode && PERMANENT.has(r.errorCode) ? ({ retry: false } as const) : nextRetry({ scheduleMs: s.retryScheduleMs, jitter: s.retryJitter }, row.attempt);
-    return retry.retry ? { ...base, status: 'pending', delayMs: retry.delayMs } : { ...base, status: 'failed', delayMs: null };
+    if (!retry.retry) return { ...base, status: 'failed', delayMs: null };
+    return { ...base, status: 'pending', delayMs: holdMs ?? retry.delayMs };
   }
 
   pump();
@@ -249,10 +273,11 @@ export function startWorker(deps: WorkerDeps): Worker {
 /** A failure before anything was sent (the request could not be built or signed). */
 function internalFailure(e: unknown): PostResult {
   const message = coerceError(e).message.slice(0, 200);
-  return { ok: false, httpCode: null, startedAt: new Date(), durationMs: 0, errorCode: 'internal', errorText: `the request could not be prepared: ${message}`, responseBody: null };
+  return { ok: false, httpCode: null, startedAt: new Date(), durationMs: 0, errorCode: 'internal', errorText: `the request could not be prepared: ${message}`, responseBody: null, retryAfterMs: null };
 }
 
-function toAttempt(row: ClaimedDelivery, eventName: string, r: PostResult): Result['attempt'] {
+function toAttempt(row: ClaimedDelivery, eventName: string, r: PostResult, holdMs: number | null): Result['attempt'] {
+  const said = holdMs === null ? r : { ...r, errorText: `${r.errorText ?? `HTTP ${r.httpCode}`} (Retry-After: the endpoint is held for ${Math.ceil(holdMs / 1000)} s)` };
   return attemptRecord(
     {
       accountId: row.accountId,
@@ -267,6 +292,6 @@ function toAttempt(row: ClaimedDelivery, eventName: string, r: PostResult): Resu
       test: false,
       attemptNumber: row.attempt,
     },
-    r,
+    said,
   );
 }
