@@ -85,7 +85,7 @@ describe('back-pressure: a 429 with Retry-After holds its endpoint, and only it'
     const next = after[1]!;
     expect(next.at - first.at).toBeGreaterThanOrEqual(3_000);
     // every POST held back came after the wait, none before
-    await throttled.waitFor(1 + 4);
+    await eventually(() => live(throttled).length === 1 + 4, 'the four held POSTs');
     expect(live(throttled).every((r) => r === first || r.at - first.at >= 3_000)).toBe(true);
     const healthyDuringHold = live(healthy).filter((r) => r.at > first.at && r.at < next.at).length;
     expect(healthyDuringHold).toBeGreaterThanOrEqual(1);
