@@ -17,6 +17,7 @@ import { runLatency, runThroughput, type DeliveryRun } from './phases/delivery.j
 import { runLiveFeed } from './phases/liveFeed.js';
 import { runLogQueries, seedLogHistory, type LogHistory } from './phases/logQueries.js';
 import { runScaling } from './phases/scaling.js';
+import { rateLimitRows, runRateLimit } from './phases/rateLimit.js';
 import { GRAPHILE_SETTINGS, runGraphileOnce, summarize } from './phases/graphile.js';
 import { measureLimits, measurePublishing, measureRevocation, measureSealing } from './phases/security.js';
 import { createRequire } from 'node:module';
@@ -177,6 +178,19 @@ async function main(): Promise<number> {
       await pg.dropDatabase('bench_graphile');
     }
     if (runs(s, 'isolation')) results.isolation = await deliveryPhase('isolation');
+    if (runs(s, 'ratelimit')) {
+      const limit = 50;
+      const events = s.quick ? 250 : 1_000;
+      const b = await openBenchCore(await pg.createDatabase('bench_ratelimit'));
+      cleanup.push(() => b.close());
+      const fixture = await seedFixture(b.core, healthyUrls.slice(0, 2), 'RateLimit');
+      const gateways = [await startGateway(b.db.url, 'ratelimit-0'), await startGateway(b.db.url, 'ratelimit-1')];
+      await phase('ratelimit', `${fmt(events)} events to one endpoint limited to ${limit}/s and one without a limit, ${gateways.length} worker processes`);
+      results.rateLimit = await runRateLimit({ bench: b, fixture, receiver, gateways, limit, events, publishBatch: s.publishBatch });
+      for (const g of gateways) await g.stop();
+      await b.close();
+      await pg.dropDatabase('bench_ratelimit');
+    }
     if (runs(s, 'b0')) await b0();
 
     // One long attempt history serves the log queries and the scaling phase's history point.
@@ -261,7 +275,8 @@ async function main(): Promise<number> {
     for (const t of (await pg.topStatements()) ?? []) progress('pg-stats', `last phase: ${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(7)} calls ${String(t.rows).padStart(8)} rows  ${t.query}`);
 
     results.seconds = Math.round((monoMs() - started) / 1000);
-    const rows = buildRows(results);
+    const cleanPerEndpoint = results.clean ? results.clean.throughput.perSecond / M : null;
+    const rows = [...buildRows(results), ...(results.rateLimit ? rateLimitRows(results.rateLimit, cleanPerEndpoint) : [])];
     results.table = rows;
     const title = `Kirisan webhook gateway bench · ${results.date.slice(0, 10)} · ${String(results.machine?.['cores'])} cores (${String(results.machine?.['cpu'])}) · ${s.quick ? 'quick' : 'full'} run, ${results.seconds} s`;
     if (results.scaling) {

@@ -58,6 +58,7 @@ const schema = z.object({
   TEST_TIMEOUT_MS: ms(45_000),
   RETRY_SCHEDULE: durationList.prefault('5s,5m,30m,2h,5h,10h'),
   RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  SIGNING_KEY_OVERLAP: durationList.prefault('24h').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 24h')),
   RETRY_AFTER_MAX: durationList.prefault('1h').pipe(z.array(z.number().positive()).length(1, 'use one duration, such as 1h')),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(128),
   WORKER_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
@@ -207,6 +208,8 @@ function toConfig(e: z.output<typeof schema>) {
        * POST waits until then, capped here. ms. @default 1 h
        */
       retryAfterMaxMs: e.RETRY_AFTER_MAX[0]!,
+      /** After a signing-key rotation, how long the old key still signs next to the new one, ms. @default 24 h */
+      signingKeyOverlapMs: e.SIGNING_KEY_OVERLAP[0]!,
       /** Most POSTs one process has in flight. */
       concurrency: e.WORKER_CONCURRENCY,
       /** Most POSTs in flight to one endpoint, so one slow endpoint cannot take every slot. */

@@ -74,7 +74,7 @@ describe('/webhooks', () => {
     expect(details.text).toContain('Devices: Support line (+6281234567890) (WhatsApp)');
     expect(details.text).toContain('Events: Submission, Incoming Message');
     expect(details.text).toMatch(/✅ .* · Hook 1 · Submission · WhatsApp · HTTP 200/);
-    expect(labels(details)).toEqual(['🧪 Send test', '🩺 Why?', '📜 Logs', '✏️ Edit', '📱 Devices', '🔁 Redeliver failed', '⛔ Disable', '🗑 Delete', '◀ Webhooks']);
+    expect(labels(details)).toEqual(['🧪 Send test', '🩺 Why?', '📜 Logs', '✏️ Edit', '📱 Devices', '🔁 Redeliver failed', '🔑 Rotate key', '⛔ Disable', '🗑 Delete', '◀ Webhooks']);
   });
 
   it('Delete asks first: Cancel keeps the webhook, Yes deletes it', async () => {

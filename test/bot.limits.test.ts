@@ -14,6 +14,8 @@ import type { Alert } from '../src/core/alerts/types.js';
 import type { WebhookTroubleshootReport } from '../src/core/diagnose/webhookTroubleshoot.js';
 import type { AttemptView } from '../src/core/logs/attempts.js';
 import type { DeviceView } from '../src/core/registry/devices.js';
+import { CUSTOM_HEADERS_MAX, HEADER_NAME_MAX } from '../src/core/registry/customHeaders.js';
+import { RATE_LIMIT_MAX, type DeliverySettings } from '../src/core/registry/endpointSettings.js';
 import type { WebhookRow } from '../src/core/registry/webhookList.js';
 import type { EndpointView } from '../src/core/registry/webhooks.js';
 import type { Channel } from '../src/core/terms.js';
@@ -98,9 +100,18 @@ function expectFits(what: string, html: string, keyboard?: InlineKeyboard) {
   }
 }
 
+/** A webhook's delivery settings at their maxima: ten headers with the longest names, a rotation overlapping. */
+const SETTINGS: DeliverySettings = {
+  webhookId: randomUUID(),
+  customHeaders: Array.from({ length: CUSTOM_HEADERS_MAX }, (_, i) => ({ name: `X-${String(i)}${'n'.repeat(HEADER_NAME_MAX - 3)}`.slice(0, HEADER_NAME_MAX), valueHint: '••••abcd' })),
+  rateLimit: RATE_LIMIT_MAX,
+  previousKeyUntil: new Date(),
+};
+const LONGEST_HEADERS = Array.from({ length: CUSTOM_HEADERS_MAX }, (_, i) => ({ name: `x-${i}${'n'.repeat(HEADER_NAME_MAX - 3)}`, value: '••••abcd' }));
+
 describe('every screen fits Telegram at the product maxima', () => {
   it('a webhook with 500 devices: details, Edit devices, /why with every device failing', () => {
-    expectFits('details', webhookDetails(ENDPOINTS, Array.from({ length: 5 }, (_, i) => attempt(i)), ENDPOINTS.map((e) => ({ endpointId: e.id, mutedUntil: new Date() }))));
+    expectFits('details', webhookDetails(ENDPOINTS, Array.from({ length: 5 }, (_, i) => attempt(i)), ENDPOINTS.map((e) => ({ endpointId: e.id, mutedUntil: new Date() })), SETTINGS));
     const state = { tab: 'whatsapp' as const, page: 3, deviceIds: DEVICES.map((d) => d.id) };
     const picker = devicePicker(state, DEVICES, { tab: data.editTab, toggle: data.editDevice, done: { text: 'Save', data: data.editSave }, cancel: data.editCancel });
     expectFits('edit devices', picker.lines.join('\n'), picker.keyboard);
@@ -136,7 +147,7 @@ describe('every screen fits Telegram at the product maxima', () => {
   });
 
   it('lists: a page of webhooks, of logs, of /status rows', () => {
-    const row: WebhookRow = { id: randomUUID(), name: LONG_NAME, url: LONG_URL, channel: 'mixed', channels: ['whatsapp', 'waba'], deviceCount: 500, events: ['submission'], status: 'active', secretHint: null, endpoints: ENDPOINTS, createdAt: new Date() };
+    const row: WebhookRow = { id: randomUUID(), name: LONG_NAME, url: LONG_URL, channel: 'mixed', channels: ['whatsapp', 'waba'], deviceCount: 500, events: ['submission'], status: 'active', secretHint: null, endpoints: ENDPOINTS, createdAt: new Date(), delivery: SETTINGS };
     expectFits('webhooks page', Array.from({ length: 5 }, (_, i) => webhookLine(row, 95 + i)).join('\n'));
     expectFits('logs page', fitList(['📜 Logs'], Array.from({ length: 6 }, (_, i) => attemptLine(attempt(i), 9990 + i)), ['tail'], (n) => `… ${n} more`));
     expectFits('logs row', attemptCard(attempt(1)));
@@ -144,7 +155,7 @@ describe('every screen fits Telegram at the product maxima', () => {
 
   it('Send test: a preview of the longest sample and a result with a 4 KB response', () => {
     const target = { id: 'tt_x', label: `${LONG_NAME} · ${LONG_NAME} · submission · ${LONG_URL} · pending`, webhookId: randomUUID(), endpointId: randomUUID(), deviceId: randomUUID(), event: 'submission' as const, url: LONG_URL, status: 'pending_test' as const };
-    expectFits('preview', previewCard({ target, device: DEVICES[0]!, scenario: 's'.repeat(300), payloadPreview: JSON.stringify({ big: 'x'.repeat(8000) }) }));
+    expectFits('preview', previewCard({ target, device: DEVICES[0]!, scenario: 's'.repeat(300), payloadPreview: JSON.stringify({ big: 'x'.repeat(8000) }), requestHeaders: LONGEST_HEADERS }));
     expectFits('result', resultCard({ success: false, httpStatus: 500, durationMs: 10, responseBody: '<'.repeat(4096), errorText: 'e'.repeat(4096), diagnosis: attempt(0).diagnosis, activatedEndpointIds: [], attemptId: '1' } as never));
   });
 

@@ -70,6 +70,8 @@ const deliver: Task = async (payload) => {
     deviceToken: job.deviceToken,
     secret: null,
     signingKey: job.signingKey,
+    previousSigningKey: null,
+    customHeaders: [],
     messageId: job.id,
     sentAt: new Date(),
     test: false,

@@ -1,3 +1,4 @@
+import type { RateLimitResult } from '../phases/rateLimit.js';
 import type { B0Result } from '../phases/b0.js';
 import type { B1Result } from '../phases/b1.js';
 import type { LatencyResult, ThroughputResult } from '../phases/delivery.js';
@@ -28,6 +29,7 @@ export interface Results {
   feed?: LiveFeedResult;
   scaling?: ScalingResult[];
   security?: SecurityResult;
+  rateLimit?: RateLimitResult;
   /** The machine before each phase. */
   loads?: Array<MachineLoad & { phase: string }>;
   table?: Row[];

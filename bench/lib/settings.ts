@@ -68,11 +68,11 @@ export interface Settings {
   revocations: number;
   securityPublishes: number;
   limitOperations: number;
-  /** Phases to run (all by default): b0, b1, clean, isolation, logs, feed, scaling, graphile, security. */
+  /** Phases to run (all by default): b0, b1, clean, isolation, logs, feed, scaling, graphile, security, ratelimit. */
   only: Set<string> | null;
 }
 
-const ALL_PHASES = ['b0', 'b1', 'clean', 'isolation', 'logs', 'feed', 'scaling', 'graphile', 'security'];
+const ALL_PHASES = ['b0', 'b1', 'clean', 'isolation', 'logs', 'feed', 'scaling', 'graphile', 'security', 'ratelimit'];
 const SCALING_GROUPS = ['endpoints', 'backlog', 'attempts', 'workers', 'retention'];
 
 export function parseSettings(argv: string[]): Settings {

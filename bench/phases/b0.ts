@@ -42,6 +42,8 @@ export async function runB0(p: {
     deviceToken: 'dev_bench',
     secret: null,
     signingKey: B0_SIGNING_KEY,
+    previousSigningKey: null,
+    customHeaders: [],
     messageId: 'msg_0',
     sentAt: new Date(),
     test: false,

@@ -33,6 +33,8 @@ export const data = {
   deleteConfirm: (webhookId: string) => `wh:X:${webhookId}`,
   redeliverAsk: (webhookId: string) => `wh:r:${webhookId}`,
   redeliverConfirm: (webhookId: string) => `wh:R:${webhookId}`,
+  rotateAsk: (webhookId: string) => `wh:k:${webhookId}`,
+  rotateConfirm: (webhookId: string) => `wh:K:${webhookId}`,
   editMenu: (webhookId: string) => `wh:m:${webhookId}`,
   /** Disable a webhook, or (an endpoint id) one endpoint. */
   disable: (id: string) => `wh:d:${id}`,
@@ -79,6 +81,8 @@ export const pattern = {
   deleteConfirm: new RegExp(`^wh:X:${ID}$`),
   redeliverAsk: new RegExp(`^wh:r:${ID}$`),
   redeliverConfirm: new RegExp(`^wh:R:${ID}$`),
+  rotateAsk: new RegExp(`^wh:k:${ID}$`),
+  rotateConfirm: new RegExp(`^wh:K:${ID}$`),
   editMenu: new RegExp(`^wh:m:${ID}$`),
   disable: new RegExp(`^wh:d:${ID}$`),
   enable: new RegExp(`^wh:n:${ID}$`),

@@ -2,6 +2,9 @@
 export const COMMANDS = [
   { command: 'webhooks', description: 'Webhooks with status; /webhooks <words> searches' },
   { command: 'add', description: 'Add a webhook, step by step' },
+  { command: 'headers', description: 'Custom headers of a webhook: /headers <name>, then Name: value lines' },
+  { command: 'ratelimit', description: 'Deliveries per second: /ratelimit <name> <n|off>' },
+  { command: 'rotatekey', description: 'New signing key, old one kept for an overlap: /rotatekey <name>' },
   { command: 'test', description: 'Send a test to an endpoint' },
   { command: 'logs', description: 'Recent deliveries: by status, webhook, channel, device, event' },
   { command: 'why', description: 'Troubleshoot a webhook: /why <name>' },

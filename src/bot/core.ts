@@ -9,7 +9,7 @@ export interface BotCore {
   events: Pick<Core['events'], 'emit'>;
   admins: Pick<Core['admins'], 'accountOf' | 'link' | 'unlink' | 'chats' | 'sessions'>;
   devices: Pick<Core['devices'], 'list' | 'get'>;
-  webhooks: Pick<Core['webhooks'], 'list' | 'find' | 'endpoints' | 'endpoint' | 'save' | 'update' | 'delete' | 'disable' | 'enable'>;
+  webhooks: Pick<Core['webhooks'], 'list' | 'find' | 'endpoints' | 'endpoint' | 'save' | 'update' | 'delete' | 'disable' | 'enable' | 'settings' | 'setHeaders' | 'setRateLimit' | 'rotateSigningKey'>;
   webhookDrafts: Core['webhookDrafts'];
   tests: Pick<Core['tests'], 'targets' | 'target' | 'send'>;
   dispatch: Pick<Core['dispatch'], 'redeliver' | 'webhookFailures' | 'redeliverWebhookFailures'>;

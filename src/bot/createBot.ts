@@ -11,6 +11,7 @@ import { COMMANDS, DESCRIPTION, HELP, SHORT_DESCRIPTION } from './commands.js';
 import { sessionSchema, type BotContext, type SessionData } from './context.js';
 import { errorBoundary } from './errors.js';
 import { addFeature } from './features/add.js';
+import { deliveryFeature } from './features/delivery.js';
 import { alertsFeature } from './features/alerts.js';
 import { editDevicesFeature } from './features/editDevices.js';
 import { editFeature } from './features/edit.js';
@@ -103,7 +104,7 @@ export function createBot(config: Config, core: BotCore, opts: BotOptions): Tele
       getSessionKey: (ctx) => (ctx.chat && ctx.from ? sessionKey(String(ctx.chat.id), String(ctx.from.id)) : undefined),
     }),
   );
-  guarded.use(addFeature(core), webhooksFeature(core), editFeature(core), editDevicesFeature(core), endpointStatusFeature(core), testFeature(core), logsFeature(core), whyFeature(core), statusFeature(core), alertsFeature(core));
+  guarded.use(addFeature(core), webhooksFeature(core), deliveryFeature(core), editFeature(core), editDevicesFeature(core), endpointStatusFeature(core), testFeature(core), logsFeature(core), whyFeature(core), statusFeature(core), alertsFeature(core));
   guarded.command('cancel', (ctx) => ctx.reply('Nothing to cancel.'));
   guarded.on('callback_query:data', (ctx) => ctx.answerCallbackQuery({ text: 'This button is no longer valid.' }));
   guarded.on('message:text', async (ctx) => {

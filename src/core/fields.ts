@@ -30,6 +30,8 @@ const FIELD_LABELS: Record<string, string> = {
   channels: 'Channel',
   identifier: 'Identifier',
   inboundHandler: 'On incoming message',
+  customHeaders: 'Custom headers',
+  perSecond: 'Rate limit',
 };
 
 /** `events[2]` → "Events", `filter.deviceId` → "Device"; a field without a label keeps its name. */

@@ -10,6 +10,7 @@ import { MUTE_HOURS, muteAlerts, muteState, unmuteAlerts } from './alerts/mute.j
 import { statusReport } from './alerts/status.js';
 import { chatAccount, createLinkCode, linkChat, listAdminChats, unlinkChat } from './registry/adminChats.js';
 import { deleteChatSession, deleteChatSessions, readChatSession, writeChatSession } from './registry/chatSessions.js';
+import { getDeliverySettings, rotateSigningKey, setCustomHeaders, setRateLimit } from './registry/endpointSettings.js';
 import { eventChoices } from './registry/webhookInput.js';
 import { checkWebhookDevices, checkWebhookEvents, checkWebhookName, checkWebhookSecret, checkWebhookUrl } from './registry/webhookDraft.js';
 import { getAttempt, listAttempts, webhookAttempts } from './logs/attempts.js';
@@ -103,6 +104,11 @@ export function createCore(deps: CoreDeps) {
       endpoints: bind(ctx, getWebhookEndpoints),
       endpoint: bind(ctx, getEndpoint),
       signingKey: bind(ctx, getSigningKey),
+      /** Custom headers, rate limit and key rotation of a webhook (registry/endpointSettings.ts). */
+      settings: bind(ctx, getDeliverySettings),
+      setHeaders: bind(ctx, setCustomHeaders),
+      setRateLimit: bind(ctx, setRateLimit),
+      rotateSigningKey: bind(ctx, rotateSigningKey),
     },
     tests: {
       targets: bind(ctx, listTestTargets),

@@ -60,5 +60,7 @@ export function sealColumns(vault: Vault) {
     if (meta.className !== 'Endpoint') return;
     meta.properties.secret!.type = new SealedText(vault, SEALED.secret) as never;
     meta.properties.signingKey!.type = new SealedText(vault, SEALED.signingKey) as never;
+    // A rotated-out key still signs during its overlap: sealed like the current one.
+    meta.properties.previousSigningKey!.type = new SealedText(vault, SEALED.signingKey) as never;
   };
 }

@@ -51,6 +51,7 @@ export const webhookOut = (w: WebhookRow): Webhook => ({
   secretHint: w.secretHint,
   endpoints: w.endpoints.map(endpointOut),
   createdAt: w.createdAt,
+  delivery: w.delivery,
 });
 
 export const targetOut = (t: CoreTestTarget): TestTarget => ({ ...t });

@@ -39,9 +39,10 @@ export function webhooksFeature(core: BotCore): Composer<BotContext> {
   async function details(ctx: BotContext, webhookId: string) {
     const accountId = accountOf(ctx);
     const endpoints = await core.webhooks.endpoints(accountId, webhookId);
-    const [attempts, mutes] = await Promise.all([
+    const [attempts, mutes, settings] = await Promise.all([
       core.logs.ofWebhook(accountId, webhookId, { first: LAST_ATTEMPTS }),
       core.alerts.muteState(accountId, endpoints.map((e) => e.id)),
+      core.webhooks.settings(accountId, webhookId),
     ]);
     const id = endpoints[0]!.webhookId;
     const disabled = endpoints.some((e) => e.status === 'disabled');
@@ -54,10 +55,11 @@ export function webhooksFeature(core: BotCore): Composer<BotContext> {
       .text('📱 Devices', data.editDevices(id))
       .text('🔁 Redeliver failed', data.redeliverAsk(id))
       .row()
+      .text('🔑 Rotate key', data.rotateAsk(id))
       .text(disabled ? '✅ Enable' : '⛔ Disable', disabled ? data.enable(id) : data.disable(id))
       .text('🗑 Delete', data.deleteAsk(id))
       .text('◀ Webhooks', data.webhooks(0));
-    await show(ctx, webhookDetails(endpoints, attempts.items, mutes), kb);
+    await show(ctx, webhookDetails(endpoints, attempts.items, mutes, settings), kb);
   }
 
   c.command('webhooks', async (ctx) => {

@@ -4,6 +4,8 @@ import { esc, plural, pre, shorten } from '../html.js';
 
 /** Telegram messages hold 4096 characters; the preview keeps well under with the rest of the card. */
 const PREVIEW_MAX = 1500;
+/** Ten custom headers at their longest would not fit: the contract's and the first ones do. */
+const HEADERS_MAX = 900;
 
 /** Webhooks → Test: the target's label, the scenario, and the payload preview as a code block. */
 export function previewCard(d: TestTargetDetail): string {
@@ -18,6 +20,8 @@ export function previewCard(d: TestTargetDetail): string {
     esc(shorten(d.target.label, 500)),
     `Scenario: ${esc(shorten(d.scenario, 300))}`,
     '',
+    '<b>Request headers</b>',
+    pre(shorten(d.requestHeaders.map((h) => `${h.name}: ${h.value}`).join('\n'), HEADERS_MAX)),
     '<b>Payload preview</b> (formatted; sent as one line with "production": false)',
     pre(shorten(body, PREVIEW_MAX), 'json'),
   ].join('\n');

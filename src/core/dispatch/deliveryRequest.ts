@@ -1,6 +1,7 @@
 import { catalogue } from '../catalogue/index.js';
 import { renderBody } from '../events/index.js';
 import type { SubscribedEvent } from '../terms.js';
+import type { CustomHeader } from '../registry/customHeaders.js';
 import { deliveryHeaders } from './headers.js';
 
 /**
@@ -19,6 +20,8 @@ export function buildRequest(p: {
   deviceToken: string;
   secret: string | null;
   signingKey: string;
+  previousSigningKey: string | null;
+  customHeaders: readonly CustomHeader[];
   messageId: string;
   sentAt: Date;
   test: boolean;

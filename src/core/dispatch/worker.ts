@@ -82,6 +82,8 @@ export function startWorker(deps: WorkerDeps): Worker {
   const reportError = (e: unknown) => deps.events.emit('dispatch:error', { error: coerceError(e) });
   const recorder = createRecorder({ pool: deps.pool, workerId: id, events: deps.events, onError: reportError });
   let pollTimer: NodeJS.Timeout | null = null;
+  /** When a rate-limited lane this worker served may give its next delivery (performance.now() ms). */
+  let rateWake = Infinity;
   /** Endpoints of deliveries cut off by a stop: woken for the other workers once recorded. */
   const interruptedEndpoints = new Set<string>();
 
@@ -103,7 +105,8 @@ export function startWorker(deps: WorkerDeps): Worker {
     pollTimer = null;
     if (scheduler.state.kind === 'draining') return;
     const now = performance.now();
-    const ms = Math.min(s.pollMs, breakers.nextProbeIn(now), holds.nextEndIn(now), scheduler.backoffLeft(now) || Infinity);
+    if (rateWake <= now) rateWake = Infinity;
+    const ms = Math.min(s.pollMs, breakers.nextProbeIn(now), holds.nextEndIn(now), rateWake - now, scheduler.backoffLeft(now) || Infinity);
     pollTimer = setTimeout(announce, Math.max(1, ms));
   }
 
@@ -143,7 +146,11 @@ export function startWorker(deps: WorkerDeps): Worker {
             if (probe) breakers.probing(endpointId, probe.id);
             else breakers.probeMissed(endpointId, performance.now());
           }
-          for (const row of rows) start(row);
+          for (const row of rows) {
+            // A rate-limited lane is held until its next delivery may go: look again then, not at the next poll.
+            if (row.rateWaitMs !== null) rateWake = Math.min(rateWake, performance.now() + Math.max(1, row.rateWaitMs));
+            start(row);
+          }
           scheduler.claimSucceeded(rows.length, limit, cutBySlots, slots.inflight);
         },
         (e: unknown) => {
@@ -219,6 +226,8 @@ export function startWorker(deps: WorkerDeps): Worker {
         deviceToken: row.deviceToken,
         secret,
         signingKey: deps.vault.open(row.signingKey, SEALED.signingKey),
+        previousSigningKey: row.previousSigningKey === null ? null : deps.vault.open(row.previousSigningKey, SEALED.signingKey),
+        customHeaders: row.customHeaders,
         messageId: `msg_${row.id}`,
         sentAt: new Date(),
         test: false,

@@ -9,6 +9,7 @@ import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import { secretHint } from '../security/secrets.js';
 import type { Channel, EndpointStatus, SubscribedEvent } from '../terms.js';
 import { refuseHiddenCharacters } from '../text.js';
+import { deliverySettings, type DeliverySettings } from './endpointSettings.js';
 import { endpointView, getWebhookEndpoints, type EndpointView } from './webhooks.js';
 import { isUuid } from './accounts.js';
 
@@ -27,6 +28,8 @@ export interface WebhookRow {
   secretHint: string | null;
   endpoints: EndpointView[];
   createdAt: Date;
+  /** Custom headers (as hints), rate limit, signing-key overlap. */
+  delivery: DeliverySettings;
 }
 
 export interface WebhookSummary {
@@ -70,7 +73,7 @@ export async function listWebhooks(
     },
     { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
   );
-  const rows = keys.map((k) => ({ key: k, row: toRow(endpoints.filter((e) => e.webhookId === k.webhook_id)) }));
+  const rows = keys.map((k) => ({ key: k, row: toRow(endpoints.filter((e) => e.webhookId === k.webhook_id), ctx.now()) }));
   const page = toPage(rows, limit, (r) => [r.key.created_at, r.key.webhook_id], filter);
   return { ...page, items: page.items.map((r) => r.row) };
 }
@@ -105,7 +108,7 @@ export function summarizeWebhooks(ctx: CoreContext, accountId: string): Promise<
   return webhookSummary(ctx.db.pool, accountId);
 }
 
-function toRow(endpoints: Endpoint[]): WebhookRow {
+function toRow(endpoints: Endpoint[], now: Date): WebhookRow {
   const first = endpoints[0]!;
   const channels = [...new Set(endpoints.map((e) => e.channel))];
   const events = [...new Set(endpoints.flatMap((e) => e.events))];
@@ -121,6 +124,7 @@ function toRow(endpoints: Endpoint[]): WebhookRow {
     secretHint: secretHint(first.secret),
     endpoints: endpoints.map(endpointView),
     createdAt: endpoints.reduce((min, e) => (e.createdAt < min ? e.createdAt : min), first.createdAt),
+    delivery: deliverySettings(first, now),
   };
 }
 

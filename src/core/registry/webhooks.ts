@@ -11,6 +11,7 @@ import { secretHint, newSigningKey } from '../security/secrets.js';
 import type { Channel, DisabledReason, EndpointStatus, SubscribedEvent } from '../terms.js';
 import { uuidOrNil } from './accounts.js';
 import { deviceView, type DeviceView } from './devices.js';
+import { inheritedSettings } from './endpointSettings.js';
 import { eventsForChannel, parseWebhookInput, parseWebhookPatch, refuseNewLegacyNames, type WebhookInput, type WebhookPatch } from './webhookInput.js';
 
 export interface EndpointView {
@@ -110,6 +111,8 @@ export async function updateWebhook(ctx: CoreContext, accountId: string, webhook
         kept.push(current);
       } else {
         const created = newEndpoint(ctx, tx, { accountId, webhookId: first.webhookId, batchId, signingKey: first.signingKey, channel, events: channelEvents, group, devices: wanted });
+        // A channel newly linked gets what the webhook asks of its POSTs, as its other endpoints have it.
+        Object.assign(created, inheritedSettings(first));
         kept.push(created);
       }
     }

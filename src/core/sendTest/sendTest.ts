@@ -8,6 +8,7 @@ import type { AttemptErrorCode } from '../dispatch/attemptError.js';
 import { attemptRecord } from '../dispatch/attemptRecord.js';
 import { buildRequest } from '../dispatch/deliveryRequest.js';
 import { diagnose, type Diagnosis } from '../diagnose/diagnose.js';
+import { previousKeyInUse } from '../registry/endpointSettings.js';
 import { announce } from '../registry/webhooks.js';
 import { withoutEcho } from '../security/secrets.js';
 import { resolveTarget, samplePayloadJson } from './targets.js';
@@ -41,6 +42,8 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
     deviceToken: device.token,
     secret: endpoint.secret ?? null,
     signingKey: endpoint.signingKey,
+    previousSigningKey: previousKeyInUse(endpoint, sentAt),
+    customHeaders: endpoint.customHeaders,
     messageId: `msg_test_${randomUUID().replaceAll('-', '')}`,
     sentAt,
     test: true,

@@ -3,7 +3,9 @@ import type { CoreContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { catalogue } from '../catalogue/index.js';
 import { renderBody, samplePayload, sampleScenario } from '../events/index.js';
+import { previewHeaders } from '../dispatch/headers.js';
 import { uuidOrNil } from '../registry/accounts.js';
+import { previousKeyInUse } from '../registry/endpointSettings.js';
 import { deviceView, type DeviceView } from '../registry/devices.js';
 import type { EndpointStatus, SubscribedEvent } from '../terms.js';
 
@@ -27,6 +29,8 @@ export interface TestTargetDetail {
   scenario: string;
   /** Exactly the bytes Send test will POST (its timestamp is the second it is sent). */
   payloadPreview: string;
+  /** The request's headers as Send test will send them; secrets and custom values as hints. */
+  requestHeaders: Array<{ name: string; value: string }>;
 }
 
 export function targetId(endpointId: string, deviceId: string, event: SubscribedEvent): string {
@@ -87,12 +91,23 @@ export function samplePayloadJson(device: Device, event: SubscribedEvent): strin
 }
 
 export async function getTestTarget(ctx: CoreContext, accountId: string, id: string): Promise<TestTargetDetail> {
-  const { target, device } = await resolveTarget(ctx, accountId, id);
+  const { target, device, endpoint } = await resolveTarget(ctx, accountId, id);
   const type = catalogue.eventTypeOf(target.event);
+  const now = ctx.now();
   return {
     target,
     device: deviceView(device),
     scenario: sampleScenario(type, device.channel),
-    payloadPreview: renderBody(samplePayloadJson(device, target.event), Math.floor(ctx.now().getTime() / 1000), false),
+    payloadPreview: renderBody(samplePayloadJson(device, target.event), Math.floor(now.getTime() / 1000), false),
+    requestHeaders: previewHeaders({
+      eventName: target.event,
+      deviceToken: device.token,
+      secret: endpoint.secret ?? null,
+      customHeaders: endpoint.customHeaders,
+      messageId: 'msg_test_…',
+      sentAt: now,
+      test: true,
+      signatures: previousKeyInUse(endpoint, now) ? 2 : 1,
+    }),
   };
 }

@@ -1,4 +1,5 @@
-import { ArrayType, Collection, Entity, ManyToMany, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { ArrayType, Collection, Entity, JsonType, ManyToMany, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import type { CustomHeader } from '../../core/registry/customHeaders.js';
 import type { Channel, DisabledReason, EndpointStatus, SubscribedEvent } from '../../core/terms.js';
 import { Account } from './Account.js';
 import { Device } from './Device.js';
@@ -35,6 +36,21 @@ export class Endpoint {
   /** Standard Webhooks key (`whsec_…`) signing every POST. */
   @Property({ type: 'text', hidden: true })
   signingKey!: string;
+
+  /** The key rotated out, still signing next to the new one until `previousSigningKeyUntil`. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  previousSigningKey?: string | null;
+
+  @Property({ type: 'Date', nullable: true })
+  previousSigningKeyUntil?: Date | null;
+
+  /** Sent on every POST, live and test; values shown only as hints after saving. */
+  @Property({ type: JsonType, hidden: true })
+  customHeaders: CustomHeader[] & Opt = [];
+
+  /** Most deliveries per second, for every worker together; null = no limit. */
+  @Property({ type: 'integer', nullable: true })
+  rateLimit?: number | null;
 
   @Property({ type: ArrayType })
   events!: SubscribedEvent[];

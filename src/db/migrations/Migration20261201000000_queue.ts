@@ -227,7 +227,7 @@ const LOG_INDEXES = `
  * plpgsql function takes its own snapshot: step 4 sees every delivery committed before step 3
  * locked its lanes, which is what makes parking a lane safe.
  */
-const CLAIM_FUNCTION = `
+export const CLAIM_FUNCTION = `
 create function claim_deliveries(
   p_worker text, p_limit int, p_lease_ms int, p_per_endpoint int, p_busy uuid[], p_busy_free int[], p_probes uuid[])
 returns table (id bigint, attempt int, event_id uuid, event_type text, payload_json text, account_id uuid, endpoint_id uuid,

@@ -5,6 +5,7 @@ import { Migration20261123200000_perf } from './Migration20261123200000_perf.js'
 import { Migration20261201000000_queue } from './Migration20261201000000_queue.js';
 import { Migration20261201100000_catalogue } from './Migration20261201100000_catalogue.js';
 import { Migration20261201140000_claimPlans } from './Migration20261201140000_claimPlans.js';
+import { Migration20261201210000_endpointSettings } from './Migration20261201210000_endpointSettings.js';
 import { Migration20261201220000_security } from './Migration20261201220000_security.js';
 import { Migration20261201225000_disabled } from './Migration20261201225000_disabled.js';
 
@@ -19,6 +20,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000_queue', class: Migration20261201000000_queue },
   { name: 'Migration20261201100000_catalogue', class: Migration20261201100000_catalogue },
   { name: 'Migration20261201140000_claimPlans', class: Migration20261201140000_claimPlans },
+  { name: 'Migration20261201210000_endpointSettings', class: Migration20261201210000_endpointSettings },
   { name: 'Migration20261201220000_security', class: Migration20261201220000_security },
   { name: 'Migration20261201225000_disabled', class: Migration20261201225000_disabled },
 ];

@@ -18,6 +18,12 @@ export interface ClaimedDelivery {
   deviceId: string;
   deviceToken: string;
   channel: string;
+  /** Sent on this POST besides the contract's headers. */
+  customHeaders: Array<{ name: string; value: string }>;
+  /** A rotated-out key that still signs, next to signingKey; null when none. */
+  previousSigningKey: string | null;
+  /** The endpoint has a rate limit: ms until its lane may give another delivery; null when none. */
+  rateWaitMs: number | null;
 }
 
 export interface ClaimRequest {
@@ -59,7 +65,8 @@ export async function claimDeliveries(pool: pg.Pool, p: ClaimRequest): Promise<C
     name: 'claim_deliveries',
     text: `select id, attempt, event_id as "eventId", event_type as "eventType", payload_json as "payloadJson", account_id as "accountId",
                   endpoint_id as "endpointId", endpoint_name as "endpointName", endpoint_events as "endpointEvents", url, secret,
-                  signing_key as "signingKey", device_id as "deviceId", device_token as "deviceToken", channel
+                  signing_key as "signingKey", device_id as "deviceId", device_token as "deviceToken", channel,
+                  custom_headers as "customHeaders", previous_signing_key as "previousSigningKey", rate_wait_ms as "rateWaitMs"
              from claim_deliveries($1, $2, $3, $4, $5::uuid[], $6::int[], $7::uuid[])`,
     values: [p.workerId, p.limit, p.leaseMs, p.perEndpoint, p.busyEndpoints, p.busyFree, p.probeEndpoints ?? []],
   });

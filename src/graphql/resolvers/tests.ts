@@ -14,7 +14,7 @@ export class TestResolver {
   @Query(() => TestTargetDetail)
   async testTarget(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<TestTargetDetail> {
     const d = await ctx.core.tests.target(accountOf(ctx), id);
-    return { target: targetOut(d.target), device: deviceOut(d.device), scenario: d.scenario, payloadPreview: d.payloadPreview };
+    return { target: targetOut(d.target), device: deviceOut(d.device), scenario: d.scenario, payloadPreview: d.payloadPreview, requestHeaders: d.requestHeaders };
   }
 
   @Mutation(() => TestResult, { description: 'POSTs the payload preview. On 200 or 201 every endpoint of the save batch becomes Active.' })

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Diagnosis } from './common.js';
+import { RequestHeader } from './deliverySettings.js';
 import { Device } from './device.js';
 import { TestTarget } from './webhook.js';
 
@@ -16,6 +17,9 @@ export class TestTargetDetail {
 
   @Field({ description: 'Exactly the JSON Send test will POST ("production": false; timestamp = the second it is sent).' })
   payloadPreview!: string;
+
+  @Field(() => [RequestHeader], { description: 'The request headers Send test will send, custom headers included (secrets and custom values as hints).' })
+  requestHeaders!: RequestHeader[];
 }
 
 @ObjectType({ description: 'The result card of Send test.' })

@@ -2,6 +2,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { catalogue } from '../../core/catalogue/index.js';
 import { enumName, ChannelEnum, DisabledReasonEnum, EndpointStatusEnum, EventTypeEnum } from '../enums.js';
 import { PageInfo } from './common.js';
+import { DeliverySettings } from './deliverySettings.js';
 import { Device } from './device.js';
 import type { Channel, DisabledReason, EndpointStatus, SubscribedEvent } from '../../core/terms.js';
 
@@ -96,6 +97,9 @@ export class Webhook {
 
   @Field()
   createdAt!: Date;
+
+  @Field(() => DeliverySettings, { description: 'Custom headers, rate limit and signing-key overlap.' })
+  delivery!: DeliverySettings;
 }
 
 @ObjectType()
