@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { gqlClient, ok, startApiGateway, wsClient } from './helpers/api.js';
 import { startGatewayProcess } from './helpers/processes.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { firstRequestPasses, startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
 let api: Awaited<ReturnType<typeof startApiGateway>>;
@@ -15,12 +15,7 @@ beforeAll(async () => {
   // The API process runs no workers: every live attempt comes from another process.
   api = await startApiGateway({ ROLES: 'api' });
   gw = await startTestGateway({}, { url: api.dbUrl });
-  const tested = new Set<string>();
-  rx = await startReceiver((req, res) => {
-    const first = !tested.has(req.path);
-    tested.add(req.path);
-    res.writeHead(req.path.endsWith('/fail') && !first ? 500 : 200).end();
-  });
+  rx = await startReceiver(firstRequestPasses((req, res) => res.writeHead(req.path.endsWith('/fail') ? 500 : 200).end()));
   acct = await seedAccount(gw.core, 'Acme');
   other = await seedAccount(gw.core, 'Other');
   for (const [a, device, path] of [[acct, acct.wa, '/acme/ok'], [acct, acct.tg, '/acme/fail'], [other, other.tg, '/other/fail']] as const) {

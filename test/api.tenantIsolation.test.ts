@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { gqlClient, ok, PLATFORM_KEY, startApiGateway, type GqlResult } from './helpers/api.js';
+import { tableSnapshot } from './helpers/fixture.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 import type { DeviceView } from '../src/core/registry/devices.js';
@@ -11,18 +12,14 @@ let rx: Receiver;
 let mallory: ReturnType<typeof gqlClient>;
 const victim = { apiKeyId: '', deviceId: '', deviceToken: '', webhookId: '', endpointId: '', targetId: '', attemptId: '', deliveryId: '' };
 
-async function snapshot() {
-  const { rows } = await gw.db.pool.query(`
-    select (select count(*) from api_key where revoked_at is null) k, (select string_agg(name || identifier || inbound_handler, ';' order by id) from device) d,
-           (select string_agg(name || url || status || array_to_string(events, ','), ';' order by id) from endpoint) e,
-           (select count(*) from endpoint_device) ed, (select count(*) from event) ev,
-           (select string_agg(status || run_at, ';' order by id) from delivery) dl, (select count(*) from attempt) a`);
-  return rows[0];
-}
+const snapshot = () => tableSnapshot(gw.db);
 
 beforeAll(async () => {
-  api = await startApiGateway({ RETRY_SCHEDULE: 'none' });
-  gw = await startTestGateway({}, { url: api.dbUrl });
+  // No workers or alerts in the API process: the one live delivery is made by this test's
+  // worker, stopped once it is recorded, so nothing changes the tables behind a test's back.
+  api = await startApiGateway({ ROLES: 'api', RETRY_SCHEDULE: 'none' });
+  gw = await startTestGateway({ RETRY_SCHEDULE: 'none' }, { url: api.dbUrl });
+  const worker = gw.startWorker();
   rx = await startReceiver();
   const platform = gqlClient(api.http, PLATFORM_KEY);
   const a = await ok(platform<{ createAccount: { apiKey: string } }>(`mutation { createAccount(name: "Victim") { apiKey } }`));
@@ -41,6 +38,7 @@ beforeAll(async () => {
   await ok(gql(`mutation($t: String!, $d: JSON!) { publishEvent(deviceToken: $t, event: SUBMISSION, data: $d) { eventId } }`, { t: device.token, d: publishedData('submission', { ...device, channel: 'telegram', label: '', accountId: '', inboundHandler: 'webhook' }) }));
   const live = await eventually(async () => (await gw.core.logs.list((await gw.core.accounts.authenticate(a.createAccount.apiKey) as { accountId: string }).accountId, { filter: { test: false } })).items[0]);
   Object.assign(victim, { attemptId: live.id, deliveryId: live.deliveryId });
+  await worker.stop();
 });
 afterAll(async () => {
   await gw.close();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptView } from '../src/core/logs/attempts.js';
 import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startGatewayProcess } from './helpers/processes.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { firstRequestPasses, startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
 let gw: TestGateway;
@@ -15,12 +15,7 @@ const activate = (accountId: string, deviceId: string, path: string) =>
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  const tested = new Set<string>();
-  rx = await startReceiver((req, res) => {
-    const first = !tested.has(req.path);
-    tested.add(req.path);
-    res.writeHead(req.path.endsWith('/fail') && !first ? 503 : 200).end();
-  });
+  rx = await startReceiver(firstRequestPasses((req, res) => res.writeHead(req.path.endsWith('/fail') ? 503 : 200).end()));
   acct = await seedAccount(gw.core, 'Acme');
   other = await seedAccount(gw.core, 'Other');
   await activate(acct.accountId, acct.wa.id, '/acme/ok');

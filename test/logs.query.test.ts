@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptView } from '../src/core/logs/attempts.js';
 import type { AttemptFilter } from '../src/core/logs/filter.js';
 import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { firstRequestPasses, startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
 let gw: TestGateway;
@@ -26,12 +26,7 @@ async function pageAll(filter: AttemptFilter, first: number): Promise<AttemptVie
 
 beforeAll(async () => {
   gw = await startTestGateway({ RETRY_SCHEDULE: 'none' });
-  const tested = new Set<string>();
-  rx = await startReceiver((req, res) => {
-    const first = !tested.has(req.path);
-    tested.add(req.path);
-    res.writeHead(req.path === '/fail' && !first ? 500 : 200).end('done');
-  });
+  rx = await startReceiver(firstRequestPasses((req, res) => res.writeHead(req.path === '/fail' ? 500 : 200).end('done')));
   acct = await seedAccount(gw.core);
   await activate('Orders', '/ok', [acct.wa.id], ['submission', 'incoming_message']);
   await activate('Alerts', '/fail', [acct.tg.id], ['submission']);

@@ -13,6 +13,19 @@ export interface Received {
 export type Responder = (req: Received, res: ServerResponse) => void;
 
 /**
+ * A responder whose first request on each path succeeds (a webhook's activation test: Save →
+ * test needs one 200) and whose later requests (live traffic) get `then`.
+ */
+export function firstRequestPasses(then: Responder): Responder {
+  const tested = new Set<string>();
+  return (req, res) => {
+    if (tested.has(req.path)) return then(req, res);
+    tested.add(req.path);
+    res.writeHead(200).end('ok');
+  };
+}
+
+/**
  * A real HTTP receiver on 127.0.0.1 that records every request and answers as told
  * (200 "ok" by default). Stands in for a customer's server.
  */
