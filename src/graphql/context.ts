@@ -1,4 +1,4 @@
-import type { Core } from '../core/index.js';
+import type { ApiCore } from './core.js';
 import * as access from '../core/access.js';
 import type { IncomingMessage } from 'node:http';
 import { rateLimited } from '../core/errors.js';
@@ -6,10 +6,10 @@ import type { Principal } from '../core/registry/accounts.js';
 import type { AttemptFeed } from '../core/logs/feed.js';
 import type { EndpointStatusFeed } from '../core/registry/endpointStatusFeed.js';
 
-/** What every resolver gets: the caller (or null) and the core. No rules live here. */
+/** What every resolver gets: the caller (or null) and the part of core the API calls. No rules live here. */
 export interface GraphQLContext {
   principal: Principal | null;
-  core: Core;
+  core: ApiCore;
   feeds: { attempts: AttemptFeed; endpointStatus: EndpointStatusFeed };
   /** The bot's `t.me/<bot>?start=<code>` link, when this process knows the bot's username. */
   chatLink: (code: string) => string | null;
@@ -27,7 +27,7 @@ export function bearer(value: unknown): string | null {
  * none. A value sent that does not authenticate counts as a failure of `client` (its address),
  * and an address over the limit is refused (RATE_LIMITED) before any lookup.
  */
-export async function principalFor(core: Core, authorization: unknown, client: string): Promise<Principal | null> {
+export async function principalFor(core: ApiCore, authorization: unknown, client: string): Promise<Principal | null> {
   if (authorization === undefined || authorization === null || authorization === '') return null;
   const key = bearer(authorization);
   if (key) return core.accounts.authenticate(key, client);

@@ -4,7 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, getOperationAST, parse, type GraphQLSchema } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
-import type { Core } from '../core/index.js';
+import type { ApiCore } from './core.js';
 import { publicError } from '../core/errors.js';
 import type { Listener } from '../db/listener.js';
 import type { GraphQLHandler } from '../http/server.js';
@@ -26,7 +26,7 @@ export const GRAPHQL_PATH = '/graphql';
  */
 export async function createGraphQLServer(p: {
   schema: GraphQLSchema;
-  core: Core;
+  core: ApiCore;
   feeds: GraphQLContext['feeds'];
   config: Config;
   log: Logger;

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
-import type { Core } from '../core/index.js';
+import type { ApiCore } from './core.js';
 import { publicError } from '../core/errors.js';
 import type { Principal } from '../core/registry/accounts.js';
 import type { Listener } from '../db/listener.js';
@@ -44,7 +44,7 @@ export interface WebSocketHandler {
  */
 export function createWebSocketHandler(p: {
   schema: GraphQLSchema;
-  core: Core;
+  core: ApiCore;
   feeds: GraphQLContext['feeds'];
   config: Config;
   log: Logger;

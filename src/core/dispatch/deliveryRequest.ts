@@ -1,8 +1,7 @@
 import { catalogue } from '../catalogue/index.js';
 import { renderBody } from '../events/index.js';
 import type { SubscribedEvent } from '../terms.js';
-import type { CustomHeader } from '../registry/customHeaders.js';
-import { deliveryHeaders } from './headers.js';
+import { deliveryHeaders, type HeaderInput } from './headers.js';
 
 /**
  * The name an endpoint knows an event by: its stored name, which for old endpoints may be
@@ -14,18 +13,7 @@ export function storedEventName(endpointEvents: readonly string[], eventType: st
 }
 
 /** Body and headers of one POST, timestamped now. */
-export function buildRequest(p: {
-  payloadJson: string;
-  eventName: SubscribedEvent;
-  deviceToken: string;
-  secret: string | null;
-  signingKey: string;
-  previousSigningKey: string | null;
-  customHeaders: readonly CustomHeader[];
-  messageId: string;
-  sentAt: Date;
-  test: boolean;
-}): { body: string; headers: Record<string, string> } {
+export function buildRequest(p: Omit<HeaderInput, 'body'> & { payloadJson: string }): { body: string; headers: Record<string, string> } {
   const body = renderBody(p.payloadJson, Math.floor(p.sentAt.getTime() / 1000), !p.test);
   const headers = deliveryHeaders({ ...p, body });
   return { body, headers };

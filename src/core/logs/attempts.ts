@@ -68,17 +68,11 @@ export async function listAttempts(
   const after = decodeCursor(opts.after, f, 2) as [string, string] | null;
   if (f.channels?.length === 1 && f.channels[0] === 'email') return { items: [], cursors: [], endCursor: null, hasNextPage: false };
   const rows = await queryAttempts(ctx.db.pool, {
+    ...f,
     accountId,
     devicePattern: f.deviceSearch === null ? null : `${f.deviceSearch.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
     eventNames: f.events,
     outcomes: f.statuses,
-    channels: f.channels,
-    deviceId: f.deviceId,
-    endpointId: f.endpointId,
-    endpointIds: f.endpointIds,
-    test: f.test,
-    from: f.from,
-    to: f.to,
     after,
     limit: limit + 1,
   });

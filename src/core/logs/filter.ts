@@ -4,6 +4,7 @@ import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
 import { uuidOrNil } from '../registry/accounts.js';
 import { visibleText } from '../text.js';
 import { parseInput } from '../validate.js';
+import type { AttemptQuery } from '../../db/sql/attempts.js';
 import type { AttemptView } from './attempts.js';
 
 /**
@@ -31,18 +32,15 @@ export interface AttemptFilter {
   to?: Date | null;
 }
 
-export interface NormalizedFilter {
+/**
+ * A checked filter: the log statement's own filters (db/sql/attempts.ts, which the live feed
+ * must agree with, see matchesFilter), and the search, events and statuses in core's words.
+ */
+export type NormalizedFilter = Pick<AttemptQuery, 'channels' | 'deviceId' | 'endpointId' | 'endpointIds' | 'test' | 'from' | 'to'> & {
   deviceSearch: string | null;
   events: SubscribedEvent[] | null;
   statuses: AttemptOutcome[] | null;
-  channels: Channel[] | null;
-  deviceId: string | null;
-  endpointId: string | null;
-  endpointIds: string[] | null;
-  test: boolean | null;
-  from: Date | null;
-  to: Date | null;
-}
+};
 
 const list = <T extends z.ZodType>(item: T) =>
   z

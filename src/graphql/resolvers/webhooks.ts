@@ -1,12 +1,12 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { SaveResult } from '../../core/registry/webhooks.js';
-import type { Core } from '../../core/index.js';
+import type { ApiCore } from '../core.js';
 import { accountOf, type GraphQLContext } from '../context.js';
 import { connection, endpointOut, targetOut, webhookOut } from '../mappers.js';
 import { pageComplexity } from '../limits.js';
 import { DeleteWebhookPayload, Endpoint, SaveWebhooksInput, SaveWebhooksPayload, UpdateWebhookInput, WebhookConnection, WebhookSummary } from '../types/webhook.js';
 
-async function savePayload(core: Core, accountId: string, saved: SaveResult): Promise<SaveWebhooksPayload> {
+async function savePayload(core: ApiCore, accountId: string, saved: SaveResult): Promise<SaveWebhooksPayload> {
   const targets = await core.tests.targets(accountId, { webhookId: saved.webhookId });
   return {
     webhookId: saved.webhookId,
