@@ -41,7 +41,8 @@ let bot: TelegramBot;
 const ADMIN = 7001;
 
 beforeAll(async () => {
-  const saved = await f.gw.core.webhooks.save(f.acct.accountId, good());
+  // Another name and URL than the form's, so that no case is also a copy of a stored webhook.
+  const saved = await f.gw.core.webhooks.save(f.acct.accountId, { ...good(), name: 'Stored', url: 'https://stored.example.com/kirisan' });
   webhookId = saved.webhookId;
   endpointId = saved.endpoints[0]!.id;
   targetId = (await f.gw.core.tests.targets(f.acct.accountId, { webhookId }))[0]!.id;
