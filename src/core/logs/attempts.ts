@@ -6,6 +6,7 @@ import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
 import { getWebhookEndpoints } from '../registry/webhooks.js';
 import { normalizeFilter, type AttemptFilter } from './filter.js';
+import { catalogue } from '../catalogue/index.js';
 
 /** One log row: one POST to one endpoint (live or test). */
 export interface AttemptView {
@@ -66,7 +67,8 @@ export async function listAttempts(
   const f = normalizeFilter(opts.filter);
   const limit = pageSize(opts.first);
   const after = decodeCursor(opts.after, f, 2) as [string, string] | null;
-  if (f.channels?.length === 1 && f.channels[0] === 'email') return { items: [], cursors: [], endCursor: null, hasNextPage: false };
+  // Only channels the log offers but no device has (LOG_ONLY_CHANNELS): nothing to look up.
+  if (f.channels?.every((c) => !catalogue.isChannel(c))) return { items: [], cursors: [], endCursor: null, hasNextPage: false };
   const rows = await queryAttempts(ctx.db.pool, {
     ...f,
     accountId,
