@@ -5,6 +5,7 @@ import { eventually, seedAccount, startTestGateway, TEST_ENCRYPTION_KEY, type Te
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 import { botEnv, linkChat, startTestBot } from './helpers/telegramBot.js';
+import { chatWaits, labels } from './helpers/chat.js';
 import { startFakeTelegram, type ChatMessage, type FakeTelegram } from './helpers/telegramServer.js';
 
 /** The read-and-act commands: /webhooks, /logs, /why, /status, and the /add escape hatches. */
@@ -42,19 +43,9 @@ afterAll(async () => {
   await rx?.close();
 });
 
-const labels = (m: ChatMessage) => m.buttons.flat().map((b) => b.text);
+const { mark, fresh, edited } = chatWaits(() => tg, ADMIN);
 /** The numbered rows of a log list. */
 const rowsOf = (m: ChatMessage) => m.text.split('\n').filter((l) => /^\d+\. [✅❌]/.test(l));
-/** Where the chat stands now; `fresh` then waits for a message sent after that point. */
-const mark = () => tg.messages(ADMIN).length;
-const fresh = (since: number, text: string) => tg.waitFor(ADMIN, (m) => m.messageId > since && m.text.includes(text));
-
-/** The same message after its next edit (waitFor hands out the live message, so its version is read now). */
-const edited = (m: ChatMessage, test: (x: ChatMessage) => boolean) => {
-  const version = m.version;
-  return tg.waitFor(ADMIN, (x) => x.messageId === m.messageId && x.version > version && test(x));
-};
-
 describe('/webhooks', () => {
   it('lists webhooks newest first, five to a page, with paging buttons', async () => {
     tg.send(ADMIN, '/webhooks');

@@ -3,7 +3,8 @@ import type { TelegramBot } from '../src/bot/createBot.js';
 import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { botEnv, linkChat, startTestBot } from './helpers/telegramBot.js';
-import { startFakeTelegram, type ChatMessage, type FakeTelegram } from './helpers/telegramServer.js';
+import { labels } from './helpers/chat.js';
+import { startFakeTelegram, type FakeTelegram } from './helpers/telegramServer.js';
 
 /**
  * The bot as a team of admins uses it: in groups (privacy mode on, as Telegram sets it, and
@@ -50,7 +51,6 @@ afterAll(async () => {
   await rx?.close();
 });
 
-const labels = (m: ChatMessage) => m.buttons.flat().map((b) => b.text);
 const after = (chatId: number, since: number, text: string) => tg.waitFor(chatId, (m) => m.messageId > since && m.text.includes(text));
 
 /** Ana fills /add up to the secret step in a group, with Ben talking in between. */

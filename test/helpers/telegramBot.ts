@@ -11,7 +11,7 @@ import { TEST_TOKEN, type FakeTelegram } from './telegramServer.js';
  */
 export const TEST_THROTTLE: APIThrottlerOptions = { global: { maxConcurrent: 30 }, group: { maxConcurrent: 1 }, out: { maxConcurrent: 1 } };
 
-export const silentLog = createLogger('silent');
+export const silentLog = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
 /** Settings that point the bot at the fake Bot API server. */
 export const botEnv = (tg: FakeTelegram) => ({ TELEGRAM_BOT_TOKEN: TEST_TOKEN, TELEGRAM_API_ROOT: tg.apiRoot });
