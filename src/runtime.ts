@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config, Role } from './config.js';
 import { createBot, type BotOptions, type TelegramBot } from './bot/createBot.js';
-import { logNotifier } from './core/alerts/logNotifier.js';
+import { startAlertSender } from './core/alerts/outbox.js';
 import { startAlertService } from './core/alerts/service.js';
 import { startDisabledAlerts } from './core/alerts/disabledAlerts.js';
 import { startQueueRepair } from './core/dispatch/queueRepair.js';
@@ -144,10 +144,22 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       log.info({ url: metricsUrl }, 'metrics listening');
     }
 
-    // Every process that runs workers decides and sends its own alerts through the bot's API
-    // client; only the `bot` role receives updates (long polling allows one receiver).
+    // Alerts are decided where the workers run and sent from the outbox by every process that
+    // runs workers or the bot: Telegram through the bot's API client (with the token; only the
+    // `bot` role receives updates, long polling allows one receiver), alert webhooks anywhere.
     const telegram: TelegramBot | null =
       config.telegramBotToken && (roles.has('bot') || roles.has('workers')) ? createBot(config, core, { ...opts.bot, log }) : null;
+    if (roles.has('bot') || roles.has('workers')) {
+      const notifiers = [core.alerts.webhookNotifier, ...(telegram ? [telegram.notifier] : [])].map((n) => observedNotifier(n, core.events));
+      const sender = startAlertSender({
+        pool: db.pool,
+        listener,
+        notifiers,
+        onError: (e) => log.warn({ err: e }, 'an alert could not be sent yet; it is retried'),
+        onDropped: (d) => log.warn(d, 'alert dropped for one recipient'),
+      });
+      onStop('alert sender', () => sender.stop());
+    }
 
     const workers: Worker[] = [];
     const senders: Array<ReturnType<typeof createSender>> = [];
@@ -170,18 +182,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     };
 
     if (roles.has('workers')) {
-      const notifier = observedNotifier(telegram?.notifier ?? logNotifier(log), core.events);
       const alerts = startAlertService({
         pool: db.pool,
         events: core.events,
         settings: config.alerts,
         diagnosis: config.delivery,
         disableFailing: config.disableFailing,
-        notifier,
+        onAlert: (a) => log.info({ alert: a.kind, alertId: a.id, endpointId: a.endpointId, webhook: a.webhookName, failures: a.failures, httpCode: a.lastFailure?.httpCode }, 'alert queued'),
         onError: (e) => log.error({ err: e }, 'alert failed'),
       });
       onStop('alerts', () => alerts.stop());
-      const disabledAlerts = startDisabledAlerts({ pool: db.pool, listener, notifier, onError: (e) => log.error({ err: e }, 'disabled alert failed') });
+      const disabledAlerts = startDisabledAlerts({ pool: db.pool, listener, onError: (e) => log.error({ err: e }, 'disabled alert failed') });
       onStop('disabled alerts', () => disabledAlerts.stop());
       const retention = startRetention({
         pool: db.pool,

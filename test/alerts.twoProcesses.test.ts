@@ -28,7 +28,7 @@ const services: AlertService[] = [];
 
 function startAlerts(gw: TestGateway, by: 'A' | 'B') {
   gw.core.events.on('dispatch:attempts', ({ attempts }) => void (observed[by] += attempts.length));
-  services.push(startAlertService({ pool: gw.db.pool, events: gw.core.events, settings: gw.config.alerts, diagnosis: gw.config.delivery, tickMs: 50, notifier: { notify: async (alert) => void sent.push({ ...alert, by }) } }));
+  services.push(startAlertService({ pool: gw.db.pool, events: gw.core.events, settings: gw.config.alerts, diagnosis: gw.config.delivery, tickMs: 50, onAlert: (alert) => void sent.push({ ...alert, by }) }));
 }
 
 beforeAll(async () => {
@@ -118,19 +118,25 @@ describe('alerts from two gateway processes', () => {
     expect(sent[0]!.failures).toBe(1);
   });
 
-  it('a notifier that fails loses its message only: delivery and the alert state go on', async () => {
-    const errors: Error[] = [];
-    const broken = startAlertService({ pool: a.db.pool, events: { on: () => () => undefined }, settings: a.config.alerts, diagnosis: a.config.delivery, notifier: { notify: () => Promise.reject(new Error('Telegram is down')) }, onError: (e) => errors.push(e) });
+  it('each alert is queued with the state that decided it: one outbox row per recipient the account has, nothing sent from here', async () => {
+    const { code } = await a.core.admins.createLinkCode(acct.accountId);
+    await a.core.admins.link({ chatId: '7001', code });
+    await a.core.alerts.webhook.set(acct.accountId, { url: `${rx.url}/alerts` });
+    const decider = startAlertService({ pool: a.db.pool, events: { on: () => () => undefined }, settings: a.config.alerts, diagnosis: a.config.delivery });
     try {
-      const alerts = await broken.observe([
+      const alerts = await decider.observe([
         { accountId: acct.accountId, deliveryId: null, eventId: null, endpointId, webhookName: 'CRM', deviceId: acct.wa.id, channel: 'whatsapp', eventName: 'submission', url: `${rx.url}/hook`, test: false, startedAt: new Date(Date.now() + 60_000), durationMs: 1, httpCode: 200, outcome: 'success', errorCode: null, errorText: null, responseBody: null, attemptNumber: 1 },
       ]);
-      expect(alerts.map((x) => x.kind)).toEqual(['recovered']);
-      expect(errors.map((e) => e.message)).toEqual(['Telegram is down']);
-      const { rows } = await a.db.pool.query('select failing from alert_state where endpoint_id = $1', [endpointId]);
-      expect(rows[0]).toEqual({ failing: false });
+      expect(alerts.map((x) => [x.kind, x.actions])).toEqual([['recovered', []]]);
+      const { rows } = await a.db.pool.query(`select alert_id::text, recipient_kind, recipient, alert->>'kind' as kind from alert_outbox where endpoint_id = $1 order by recipient_kind`, [endpointId]);
+      expect(rows).toEqual([
+        { alert_id: alerts[0]!.id, recipient_kind: 'telegram', recipient: '7001', kind: 'recovered' },
+        { alert_id: alerts[0]!.id, recipient_kind: 'webhook', recipient: acct.accountId, kind: 'recovered' },
+      ]);
+      const state = await a.db.pool.query('select failing from alert_state where endpoint_id = $1', [endpointId]);
+      expect(state.rows[0]).toEqual({ failing: false });
     } finally {
-      await broken.stop();
+      await decider.stop();
     }
   });
 });

@@ -147,15 +147,19 @@ describe('the webhooks guide, in a Telegram chat', () => {
     expect(details.text).toContain('Fix:');
   });
 
-  it('Fix your handler, then Retry now: the delivery succeeds and a recovery message follows', async () => {
+  it('Fix your handler, then Retry now: the delivery succeeds, the alert reads Resolved without buttons, and the recovery replies under it', async () => {
     failing = false;
     const alert = await last('CRM is failing');
     tg.press(alert, 'Retry now');
     await last('is being sent again');
     const recovered = await last('CRM recovered');
     expect(recovered.text).toContain('after 1 failed attempt');
+    expect(recovered.replyTo).toBe(alert.messageId);
+    // waitFor hands out the live message: the alert as it reads now.
+    expect(alert.text.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^✅ Resolved at .*: deliveries succeed again\.$/), '⚪ CRM is failing']);
+    expect(alert.buttons).toEqual([]);
     const alerts = tg.botMessages(ADMIN).filter((m) => /CRM (is failing|recovered)/.test(m.text));
-    expect(alerts.map((m) => m.text.split('\n')[0])).toEqual(['🔴 CRM is failing', '✅ CRM recovered: deliveries succeed again after 1 failed attempt.']);
+    expect(alerts.map((m) => m.messageId)).toEqual([alert.messageId, recovered.messageId]);
     const page = await gw.core.logs.list(acct.accountId, { filter: { test: false } });
     expect(page.items.map((a) => a.outcome)).toEqual(['success', 'failed', 'success']);
   });

@@ -10,7 +10,6 @@ import { previewCard, resultCard } from '../src/bot/render/testCard.js';
 import { troubleshootCard } from '../src/bot/render/troubleshoot.js';
 import { webhookDetails, webhookLine } from '../src/bot/render/webhook.js';
 import { fitList } from '../src/bot/limits.js';
-import type { Alert } from '../src/core/alerts/types.js';
 import type { WebhookTroubleshootReport } from '../src/core/diagnose/webhookTroubleshoot.js';
 import type { AttemptView } from '../src/core/logs/attempts.js';
 import type { DeviceView } from '../src/core/registry/devices.js';
@@ -20,6 +19,7 @@ import type { WebhookRow } from '../src/core/registry/webhookList.js';
 import type { EndpointView } from '../src/core/registry/webhooks.js';
 import type { Channel } from '../src/core/terms.js';
 import { catalogue } from '../src/core/catalogue/index.js';
+import { constructedAlert } from './helpers/alerts.js';
 import { checkTelegramHtml, LIMITS } from './helpers/telegramLimits.js';
 import { plain } from './helpers/telegramServer.js';
 
@@ -159,18 +159,15 @@ describe('every screen fits Telegram at the product maxima', () => {
     expectFits('result', resultCard({ success: false, httpStatus: 500, durationMs: 10, responseBody: '<'.repeat(4096), errorText: 'e'.repeat(4096), diagnosis: attempt(0).diagnosis, activatedEndpointIds: [], attemptId: '1' } as never));
   });
 
-  it('alerts of a long-named webhook on a long URL', () => {
-    const alert: Alert = {
-      kind: 'failing',
-      accountId: randomUUID(),
-      endpointId: ENDPOINTS[0]!.id,
-      webhookName: LONG_NAME,
-      url: LONG_URL,
-      failures: 1_000_000,
-      windowMs: 600_000,
-      lastFailure: { deliveryId: '900000000000000000', httpCode: null, errorCode: 'timeout', at: new Date(), webhookName: LONG_NAME, url: LONG_URL, diagnosis: attempt(0).diagnosis },
-      at: new Date(),
-    };
-    expectFits('alert', alertText(alert), alertKeyboard(alert));
+  it('alerts of a long-named webhook on a long URL: failing, grouped, disabled, recovered, and failing once resolved', () => {
+    const lastFailure = { deliveryId: '900000000000000000', httpCode: null, errorCode: 'timeout', at: new Date(), webhookName: LONG_NAME, url: LONG_URL, diagnosis: attempt(0).diagnosis };
+    const common = { endpointId: ENDPOINTS[0]!.id, webhookName: LONG_NAME, url: LONG_URL, failures: 1_000_000, lastFailure };
+    const recovered = constructedAlert({ ...common, kind: 'recovered', lastFailure: null });
+    for (const kind of ['failing', 'grouped', 'disabled'] as const) {
+      const alert = constructedAlert({ ...common, kind });
+      expectFits(kind, alertText(alert), alertKeyboard(alert));
+      expectFits(`${kind}, resolved`, alertText(alert, recovered));
+    }
+    expectFits('recovered', alertText(recovered));
   });
 });

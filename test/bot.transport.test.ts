@@ -3,6 +3,8 @@ import type { TelegramBot } from '../src/bot/createBot.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../src/db/embedded.js';
 import { eventually, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { Undeliverable } from '../src/core/alerts/types.js';
+import { constructedAlert } from './helpers/alerts.js';
 import { botEnv, startTestBot } from './helpers/telegramBot.js';
 import { startFakeTelegram, type FakeTelegram } from './helpers/telegramServer.js';
 
@@ -85,21 +87,33 @@ describe("Telegram's rate limits", () => {
     await gw.core.admins.link({ chatId: '4444', code });
     tg.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
     const started = Date.now();
-    await bot.notifier.notify({ kind: 'recovered', accountId: acct.accountId, endpointId: '00000000-0000-0000-0000-000000000001', webhookName: 'CRM', url: 'https://crm.example.com/hook', failures: 2, windowMs: 600_000, lastFailure: null, at: new Date() });
+    await bot.notifier.send(constructedAlert({ kind: 'recovered', accountId: acct.accountId, failures: 2 }), { kind: 'telegram', address: '4444' }, []);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(tg.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === '4444')).toHaveLength(2);
     await tg.waitFor(4444, 'CRM recovered');
   });
 
-  it('a chat Telegram refuses (bot blocked) is skipped; the other admin chats get the alert', async () => {
+  it('a chat Telegram refuses (bot blocked) cannot get the alert: Undeliverable, so the outbox drops it for that chat only', async () => {
     const acct = await seedAccount(gw.core, 'Two chats');
     for (const chatId of ['4501', '4502']) {
       const { code } = await gw.core.admins.createLinkCode(acct.accountId);
       await gw.core.admins.link({ chatId, code });
     }
+    const alert = constructedAlert({ kind: 'recovered', accountId: acct.accountId, webhookName: 'Shop' });
     tg.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
-    await bot.notifier.notify({ kind: 'recovered', accountId: acct.accountId, endpointId: '00000000-0000-0000-0000-000000000002', webhookName: 'Shop', url: 'https://shop.example.com/hook', failures: 1, windowMs: 600_000, lastFailure: null, at: new Date() });
-    await eventually(() => tg.botMessages(4501).length + tg.botMessages(4502).length === 1, 'one chat reached');
+    await expect(bot.notifier.send(alert, { kind: 'telegram', address: '4501' }, [])).rejects.toBeInstanceOf(Undeliverable);
+    await bot.notifier.send(alert, { kind: 'telegram', address: '4502' }, []);
+    expect(tg.botMessages(4501)).toHaveLength(0);
+    expect(tg.botMessages(4502).map((m) => m.text.split('\n')[0])).toEqual(['✅ Shop recovered: deliveries succeed again after 1 failed attempt.']);
+  });
+
+  it('a chat that no longer administers the account gets none of its alerts', async () => {
+    const acct = await seedAccount(gw.core, 'Moved');
+    const { code } = await gw.core.admins.createLinkCode(acct.accountId);
+    await gw.core.admins.link({ chatId: '4601', code });
+    await gw.core.admins.unlink('4601');
+    await expect(bot.notifier.send(constructedAlert({ accountId: acct.accountId }), { kind: 'telegram', address: '4601' }, [])).rejects.toBeInstanceOf(Undeliverable);
+    expect(tg.botMessages(4601)).toHaveLength(0);
   });
 });
 

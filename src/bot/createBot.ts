@@ -150,7 +150,7 @@ export function createBot(config: Config, core: BotCore, opts: BotOptions): Tele
 
   return {
     bot,
-    notifier: createTelegramNotifier(bot.api, core, opts.log),
+    notifier: createTelegramNotifier(bot.api, core),
     ready,
     deepLink: (code) => (bot.isInited() ? `https://t.me/${bot.botInfo.username}?start=${encodeURIComponent(code)}` : null),
     start() {

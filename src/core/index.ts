@@ -8,6 +8,8 @@ import { troubleshoot } from './diagnose/troubleshoot.js';
 import { troubleshootWebhook } from './diagnose/webhookTroubleshoot.js';
 import { MUTE_HOURS, muteAlerts, muteState, unmuteAlerts } from './alerts/mute.js';
 import { statusReport } from './alerts/status.js';
+import { getAlertWebhook, removeAlertWebhook, setAlertWebhook, alertWebhookTarget } from './alerts/alertWebhook.js';
+import { createWebhookNotifier } from './alerts/webhookNotifier.js';
 import { chatAccount, createLinkCode, linkChat, listAdminChats, unlinkChat } from './registry/adminChats.js';
 import { deleteChatSession, deleteChatSessions, readChatSession, writeChatSession } from './registry/chatSessions.js';
 import { getDeliverySettings, rotateSigningKey, setCustomHeaders, setRateLimit } from './registry/endpointSettings.js';
@@ -156,7 +158,14 @@ export function createCore(deps: CoreDeps) {
       /** The events a form offers (a legacy name only where the webhook stores it). */
       eventChoices,
     },
-    /** Alerts (the policy itself runs in core/alerts/service.ts, started by the gateway). */
+    /** Edits of some parts of a webhook that keep the rest as stored (the secret included). */
+    webhookEdits: {
+      apply: bind(ctx, editWebhook),
+    },
+    /**
+     * Alerts: the policy runs in core/alerts/service.ts and the outbox sender in outbox.ts
+     * (both started by the runtime); these are what doors offer about them.
+     */
     alerts: {
       mute: bind(ctx, muteAlerts),
       unmute: bind(ctx, unmuteAlerts),
@@ -164,6 +173,10 @@ export function createCore(deps: CoreDeps) {
       muteHours: MUTE_HOURS,
       muteState: bind(ctx, muteState),
       status: bind(ctx, statusReport),
+      /** The account's alert webhook (operational webhook): every alert, signed, to a URL. */
+      webhook: { set: bind(ctx, setAlertWebhook), remove: bind(ctx, removeAlertWebhook), get: bind(ctx, getAlertWebhook) },
+      /** The notifier of alert webhooks, for the outbox sender of any process. */
+      webhookNotifier: createWebhookNotifier({ sender: ctx.sender, target: (accountId) => alertWebhookTarget(ctx, accountId), now: ctx.now }),
     },
     close: () => ctx.sender.close(),
   };

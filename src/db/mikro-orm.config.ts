@@ -1,5 +1,5 @@
 import { defineConfig } from '@mikro-orm/postgresql';
-import { Account, AdminChat, AdminLinkCode, AlertState, ApiKey, ChatSession, Device, Endpoint } from './entities/index.js';
+import { Account, AdminChat, AdminLinkCode, AlertState, AlertWebhook, ApiKey, ChatSession, Device, Endpoint } from './entities/index.js';
 import { migrationsList } from './migrations/index.js';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Vault } from '../core/security/vault.js';
@@ -12,7 +12,7 @@ import { sealColumns } from './sealedText.js';
 export function ormConfig(clientUrl: string, poolMax = 10, vault?: Vault) {
   return defineConfig({
     clientUrl,
-    entities: [Account, ApiKey, Device, Endpoint, AdminChat, AdminLinkCode, ChatSession, AlertState],
+    entities: [Account, ApiKey, Device, Endpoint, AdminChat, AdminLinkCode, ChatSession, AlertState, AlertWebhook],
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false, ...(vault ? { onMetadata: sealColumns(vault) } : {}) },
     pool: { min: 0, max: poolMax },

@@ -6,6 +6,7 @@ import { fillCatalogueEnums } from './enums.js';
 import { AccountResolver } from './resolvers/accounts.js';
 import { AdminResolver } from './resolvers/admins.js';
 import { DeliverySettingsResolver } from './resolvers/deliverySettings.js';
+import { AlertResolver } from './resolvers/alerts.js';
 import { DeviceResolver } from './resolvers/devices.js';
 import { LogResolver } from './resolvers/logs.js';
 import { PlatformResolver } from './resolvers/platform.js';
@@ -18,7 +19,7 @@ export function buildGatewaySchema(): GraphQLSchema {
   // The catalogue's enums as the catalogue is now (it may have been extended before start-up).
   fillCatalogueEnums();
   return buildSchemaSync({
-    resolvers: [AccountResolver, AdminResolver, DeviceResolver, WebhookResolver, DeliverySettingsResolver, TestResolver, LogResolver, PlatformResolver, SubscriptionResolver],
+    resolvers: [AccountResolver, AdminResolver, AlertResolver, DeviceResolver, WebhookResolver, DeliverySettingsResolver, TestResolver, LogResolver, PlatformResolver, SubscriptionResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Inputs are validated by the core, with field names and reasons; no class-validator here.
     validate: false,

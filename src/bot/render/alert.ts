@@ -1,25 +1,27 @@
 import { InlineKeyboard } from 'grammy';
-import type { Alert } from '../../core/alerts/types.js';
+import type { Alert, AlertAction } from '../../core/alerts/types.js';
 import { data } from '../callbacks.js';
 import type { DisabledReason } from '../../core/terms.js';
 import { duration, esc, plural, when } from '../html.js';
 
-const DISABLED_WHY: Record<DisabledReason, string> = { gone: 'its receiver answered 410 Gone', failing: 'every attempt failed for too long', manual: 'an admin disabled it' };
-
-/** An alert as a chat message: what happened, the newest failure with its cause and fix. */
-export function alertText(a: Alert): string {
+/**
+ * An alert as a chat message: what happened, the newest failure with its cause and fix.
+ * `resolvedBy`: the recovery that closed the episode; the message then says so at the top,
+ * and is shown without buttons (alertKeyboard is not sent with it).
+ */
+export function alertText(a: Alert, resolvedBy?: Alert): string {
   const name = `<b>${esc(a.webhookName)}</b>`;
-  if (a.kind === 'recovered') return `✅ ${name} recovered: deliveries succeed again after ${plural(a.failures, 'failed attempt')}.\n${esc(a.url)}`;
-  if (a.kind === 'disabled') {
-    return [
-      `⛔ ${name} is disabled (${DISABLED_WHY[a.disabledReason ?? 'manual']}) since ${when(a.at)}: it receives no events until it is enabled again.`,
-      esc(a.url),
-      'Deliveries already queued are kept. Fix the receiver, tap ✅ Enable, then send a test: once it is Active they are delivered.',
-    ].join('\n');
-  }
-  const head = a.kind === 'failing' ? `🔴 ${name} is failing` : `🔴 ${name}: ${plural(a.failures, 'more failure')} in the last ${duration(a.windowMs)}`;
+  if (a.kind === 'recovered') return recoveryText(a);
+  const icon = resolvedBy ? '⚪' : a.kind === 'disabled' ? '⛔' : '🔴';
+  const head =
+    a.kind === 'failing'
+      ? `${icon} ${name} is failing`
+      : a.kind === 'disabled'
+        ? `${icon} ${name} is disabled: it receives no events until it is enabled again`
+        : `${icon} ${name}: ${plural(a.failures, 'more failure')} in the last ${duration(a.windowMs)}`;
+  const lines = resolvedBy ? [`✅ <b>Resolved</b> at ${when(resolvedBy.at)}: deliveries succeed again.`, head] : [head];
+  lines.push(esc(a.url));
   const f = a.lastFailure;
-  const lines = [head, esc(a.url)];
   if (f) {
     lines.push(`Last attempt: ${f.httpCode === null ? `no response (${esc(f.errorCode ?? 'error')})` : `HTTP ${f.httpCode}`} at ${when(f.at)}`);
     if (f.diagnosis) lines.push(`<b>Cause:</b> ${esc(f.diagnosis.cause)}`, `<b>Fix:</b> ${esc(f.diagnosis.fix)}`);
@@ -27,11 +29,31 @@ export function alertText(a: Alert): string {
   return lines.join('\n');
 }
 
-/** Details (diagnosis), Retry now (redeliver the newest failed delivery), Mute 1 h / 24 h. */
+function recoveryText(a: Alert): string {
+  return `✅ <b>${esc(a.webhookName)}</b> recovered: deliveries succeed again after ${plural(a.failures, 'failed attempt')}.\n${esc(a.url)}`;
+}
+
+/** The alert's actions (decided in core) as buttons: Details and Retry now or Enable on one row, the mutes below. */
 export function alertKeyboard(a: Alert): InlineKeyboard | undefined {
-  if (a.kind === 'recovered') return undefined;
-  if (a.kind === 'disabled') return new InlineKeyboard().text('✅ Enable', data.enable(a.endpointId)).text('🔎 Details', data.alertDetails(a.endpointId));
-  const kb = new InlineKeyboard().text('🔎 Details', data.alertDetails(a.endpointId));
-  if (a.lastFailure?.deliveryId) kb.text('🔁 Retry now', data.alertRetry(a.lastFailure.deliveryId));
-  return kb.row().text('🔕 Mute 1 h', data.alertMute(a.endpointId, 1)).text('🔕 Mute 24 h', data.alertMute(a.endpointId, 24));
+  if (!a.actions.length) return undefined;
+  const kb = new InlineKeyboard();
+  const main = a.actions.filter((x) => x.kind !== 'mute');
+  const mutes = a.actions.filter((x) => x.kind === 'mute');
+  for (const x of main) kb.text(...button(x));
+  if (main.length && mutes.length) kb.row();
+  for (const x of mutes) kb.text(...button(x));
+  return kb;
+}
+
+function button(x: AlertAction): [string, string] {
+  switch (x.kind) {
+    case 'details':
+      return ['🔎 Details', data.alertDetails(x.endpointId)];
+    case 'retry':
+      return ['🔁 Retry now', data.alertRetry(x.deliveryId)];
+    case 'mute':
+      return [`🔕 Mute ${x.hours} h`, data.alertMute(x.endpointId, x.hours)];
+    case 'enable':
+      return ['✅ Enable', data.enable(x.endpointId)];
+  }
 }

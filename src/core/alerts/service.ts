@@ -8,17 +8,19 @@ import type { GatewayEvents } from '../observe.js';
 import { evaluate, summaryDueBefore } from './evaluator.js';
 import { fromRow, toRow } from './stateRows.js';
 import { DEFAULT_FAILING_POLICY, disableFailingEndpoints, type FailingPolicy } from '../registry/endpointStatus.js';
-import type { Alert, AlertDecision, AlertSettings, Notifier, ObservedAttempt } from './types.js';
+import { queueAlerts, type AlertDraft } from './queue.js';
+import type { Alert, AlertDecision, AlertSettings, ObservedAttempt } from './types.js';
 
 export interface AlertServiceDeps {
   pool: pg.Pool;
   events: Pick<GatewayEvents, 'on'>;
-  notifier: Notifier;
   settings: AlertSettings;
   /** The timeouts in force, which an alert's diagnosis quotes. */
   diagnosis: DiagnosisSettings;
   /** Endpoints failing for this long are disabled (reason failing) in the same transaction. @default 5 days, 10 failures */
   disableFailing?: FailingPolicy;
+  /** Told of each alert once it is committed to the outbox (the process log says it). */
+  onAlert?: (alert: Alert) => void;
   now?: () => Date;
   onError?: (e: Error) => void;
   /** How often due summaries are looked for, ms. @default window / 10, within 100 ms … 30 s */
@@ -26,7 +28,7 @@ export interface AlertServiceDeps {
 }
 
 export interface AlertService {
-  /** Evaluates live attempts now (what the `dispatch:attempts` listener does); resolves to the alerts handed to the notifier. */
+  /** Evaluates live attempts now (what the `dispatch:attempts` listener does); resolves to the alerts queued. */
   observe(attempts: AttemptInsert[]): Promise<Alert[]>;
   /** Sends the grouped summaries that are due (what the timer does). */
   flushDue(): Promise<Alert[]>;
@@ -38,10 +40,11 @@ const DUE_BATCH = 100;
 
 /**
  * Runs the alert policy on every batch of live attempts this process commits, with its state
- * in PostgreSQL: each batch's endpoints are evaluated under a row lock and the new state is
- * committed before anything is sent, so with any number of gateway processes every alert is
- * decided, and sent, by exactly one of them. A notifier that fails loses that message only;
- * delivery never waits for, or hears about, alerts.
+ * in PostgreSQL: each batch's endpoints are evaluated under a row lock, and the new state and
+ * the alerts it decided (as outbox rows, one per recipient) commit together, so with any
+ * number of gateway processes every alert is decided exactly once. Sending is the outbox's
+ * business (outbox.ts), in whichever process has a notifier; delivery never waits for, or
+ * hears about, alerts.
  */
 export function startAlertService(deps: AlertServiceDeps): AlertService {
   const now = deps.now ?? (() => new Date());
@@ -54,11 +57,12 @@ export function startAlertService(deps: AlertServiceDeps): AlertService {
   };
 
   async function inTransaction(work: (client: pg.PoolClient) => Promise<Array<{ row: AlertStateRow; decisions: AlertDecision[] }>>): Promise<Alert[]> {
-    const outcome = await withTransaction(deps.pool, work);
-    // Only committed decisions are sent: a rolled-back evaluation is redone by nobody, but
-    // neither is it sent twice.
-    const alerts = outcome.flatMap(({ row, decisions }) => decisions.flatMap((d) => toAlert(row, d, deps.settings, deps.diagnosis, now())));
-    for (const alert of alerts) await deps.notifier.notify(alert).catch(report);
+    const alerts = await withTransaction(deps.pool, async (client) => {
+      const evaluated = await work(client);
+      const at = now();
+      return queueAlerts(client, evaluated.flatMap(({ row, decisions }) => decisions.flatMap((d) => toAlert(row, d, deps.settings, deps.diagnosis, at))));
+    });
+    for (const alert of alerts) deps.onAlert?.(alert);
     return alerts;
   }
 
@@ -118,8 +122,8 @@ export function startAlertService(deps: AlertServiceDeps): AlertService {
   };
 }
 
-function toAlert(row: AlertStateRow, d: AlertDecision, s: AlertSettings, timeouts: DiagnosisSettings, at: Date): Alert[] {
-  const base = { accountId: row.account_id, endpointId: row.endpoint_id, windowMs: s.windowMs, at };
+function toAlert(row: AlertStateRow, d: AlertDecision, s: AlertSettings, timeouts: DiagnosisSettings, at: Date): AlertDraft[] {
+  const base = { accountId: row.account_id, endpointId: row.endpoint_id, webhookId: row.webhook_id, windowMs: s.windowMs, at };
   switch (d.kind) {
     case 'muted':
       return [];

@@ -60,15 +60,34 @@ export type AlertDecision =
   | { kind: 'recovered'; failures: number; since: Date | null; webhookName: string; url: string }
   | { kind: 'muted'; suppressed: 'alert' | 'group' | 'recovered'; until: Date };
 
-/** A message for the account's admins, whatever carries it. */
+/**
+ * The kinds of alert. failing: an endpoint started failing; grouped: N more failures in the
+ * last window; recovered: delivering again (it resolves the alerts of the episode);
+ * disabled: the endpoint no longer receives events until someone enables it (raised by the
+ * Disabled endpoint status, issue 12).
+ */
+export const ALERT_KINDS = ['failing', 'grouped', 'recovered', 'disabled'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * What a person can do about an alert, each one core operation any door can offer:
+ * details → logs.list (the newest failed attempt) · retry → dispatch.redeliver(deliveryId) ·
+ * mute → alerts.mute(endpointId, hours) · enable → the endpoint's Enable (issue 12).
+ */
+export type AlertAction =
+  | { kind: 'details'; endpointId: string }
+  | { kind: 'retry'; deliveryId: string }
+  | { kind: 'mute'; endpointId: string; hours: number }
+  | { kind: 'enable'; endpointId: string };
+
+/** A message for the account's admins, as data: each notifier renders it its own way. */
 export interface Alert {
-  /**
-   * failing: an endpoint started failing; grouped: N more failures in the last window;
-   * recovered: delivering again; disabled: it gets no events until someone enables it.
-   */
-  kind: 'failing' | 'grouped' | 'recovered' | 'disabled';
+  /** One per decided alert, shared by its recipients; the alert webhook's `webhook-id` is `alert_<id>`. */
+  id: string;
+  kind: AlertKind;
   accountId: string;
   endpointId: string;
+  webhookId: string;
   webhookName: string;
   url: string;
   /** failing: failures that opened the alert; grouped: failures since the last message; recovered: failures of the whole episode. */
@@ -79,9 +98,45 @@ export interface Alert {
   at: Date;
   /** Kind disabled: why (gone, failing, manual). */
   disabledReason?: DisabledReason;
+  /** Computed in core (alerts/actions.ts), in the order a door shows them. */
+  actions: AlertAction[];
 }
 
-/** Anything that can carry an alert to people (the Telegram bot is one). */
-export interface Notifier {
-  notify(alert: Alert): Promise<void>;
+/**
+ * Who gets an alert. A kind is carried by the notifier of that kind: `telegram` (address: an
+ * admin chat id) and `webhook` (address: the account id; its alert webhook's URL and key are
+ * read when sending, so a change or removal applies to alerts already queued).
+ */
+export interface Recipient {
+  kind: string;
+  address: string;
 }
+
+/**
+ * What an earlier send of the same episode to the same recipient left behind (a Telegram
+ * message id), with the alert it carried: lets a notifier resolve its alerts in place.
+ */
+export interface ThreadEntry {
+  ref: string;
+  alert: Alert;
+}
+
+/** Carries alerts of one recipient kind to people or machines. */
+export interface Notifier {
+  readonly kind: string;
+  /**
+   * Sends one alert to one recipient, within ALERT_SEND_TIMEOUT_MS. `thread` holds the entries
+   * of this episode for the recipient, oldest (the firing alert) first. Returns a reference
+   * to keep in the thread, or null. Throws to be retried later; throws `Undeliverable` when
+   * retrying cannot help (the chat is gone, no alert webhook is set any more).
+   */
+  send(alert: Alert, recipient: Recipient, thread: readonly ThreadEntry[]): Promise<string | null>;
+}
+
+/** A send that retrying cannot fix: the alert is dropped for that recipient (and logged). */
+export class Undeliverable extends Error {
+  override readonly name = 'Undeliverable';
+}
+
+/** Each send of one alert to one recipient, ms; the outbox lease is longer, so a send never outlives its claim. */
+export const ALERT_SEND_TIMEOUT_MS = 15_000;

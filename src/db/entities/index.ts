@@ -6,3 +6,4 @@ export { AdminChat } from './AdminChat.js';
 export { AdminLinkCode } from './AdminLinkCode.js';
 export { AlertState } from './AlertState.js';
 export { ChatSession } from './ChatSession.js';
+export { AlertWebhook } from './AlertWebhook.js';

@@ -8,6 +8,7 @@ import { Migration20261201140000_claimPlans } from './Migration20261201140000_cl
 import { Migration20261201210000_endpointSettings } from './Migration20261201210000_endpointSettings.js';
 import { Migration20261201220000_security } from './Migration20261201220000_security.js';
 import { Migration20261201225000_disabled } from './Migration20261201225000_disabled.js';
+import { Migration20261201230000_alertOutbox } from './Migration20261201230000_alertOutbox.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -23,4 +24,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201210000_endpointSettings', class: Migration20261201210000_endpointSettings },
   { name: 'Migration20261201220000_security', class: Migration20261201220000_security },
   { name: 'Migration20261201225000_disabled', class: Migration20261201225000_disabled },
+  { name: 'Migration20261201230000_alertOutbox', class: Migration20261201230000_alertOutbox },
 ];

@@ -4,6 +4,8 @@ import type pg from 'pg';
 export interface AlertStateRow {
   endpoint_id: string;
   account_id: string;
+  /** The endpoint's webhook (read with the row, not stored in it). */
+  webhook_id: string;
   failing: boolean;
   failing_since: Date | null;
   last_alert_at: Date | null;
@@ -15,8 +17,8 @@ export interface AlertStateRow {
   muted_until: Date | null;
 }
 
-const COLUMNS = `endpoint_id, account_id, failing, failing_since, last_alert_at, pending_failures, total_failures,
-  last_attempt_at, last_failure, muted_until`;
+const COLUMNS = `s.endpoint_id, s.account_id, e.webhook_id, s.failing, s.failing_since, s.last_alert_at, s.pending_failures,
+  s.total_failures, s.last_attempt_at, s.last_failure, s.muted_until`;
 
 /** Which of these endpoints have alert state at all: the healthy path's only statement. */
 export async function endpointsWithAlertState(pool: pg.Pool, endpointIds: string[]): Promise<string[]> {
@@ -40,7 +42,8 @@ export async function lockAlertStates(client: pg.PoolClient, create: string[], e
     );
   }
   const { rows } = await client.query<AlertStateRow>(
-    `select ${COLUMNS} from alert_state where endpoint_id = any($1::uuid[]) order by endpoint_id for update`,
+    `select ${COLUMNS} from alert_state s join endpoint e on e.id = s.endpoint_id
+      where s.endpoint_id = any($1::uuid[]) order by s.endpoint_id for update of s`,
     [endpointIds],
   );
   return rows;
@@ -49,10 +52,10 @@ export async function lockAlertStates(client: pg.PoolClient, create: string[], e
 /** Inside a transaction: locks up to `limit` rows whose grouped summary is due; rows another process holds are skipped. */
 export async function lockDueAlertStates(client: pg.PoolClient, dueBefore: Date, limit: number): Promise<AlertStateRow[]> {
   const { rows } = await client.query<AlertStateRow>(
-    `select ${COLUMNS} from alert_state
-      where failing and pending_failures > 0 and last_alert_at <= $1
-      order by last_alert_at limit $2
-        for update skip locked`,
+    `select ${COLUMNS} from alert_state s join endpoint e on e.id = s.endpoint_id
+      where s.failing and s.pending_failures > 0 and s.last_alert_at <= $1
+      order by s.last_alert_at limit $2
+        for update of s skip locked`,
     [dueBefore, limit],
   );
   return rows;
