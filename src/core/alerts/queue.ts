@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { SqlClient } from '../../db/database.js';
 import { enqueueAlerts, nextAlertIds } from '../../db/sql/alertOutbox.js';
 import { alertActions } from './actions.js';
 import type { Alert } from './types.js';
@@ -9,10 +9,11 @@ export type AlertDraft = Omit<Alert, 'id' | 'actions'>;
  * Inside the transaction that decided them: gives the alerts their ids and actions and puts
  * them in the outbox for every recipient the account has (core/alerts/outbox.ts sends them).
  * Committed together with the decision, or not at all: an alert is never decided without
- * being queued, nor queued twice. The alert policy calls this; so will the endpoint status
- * that disables an endpoint (a `disabled` alert, issue 12).
+ * being queued, nor queued twice. The alert policy calls this (withTransaction's client); so
+ * will the endpoint status that disables an endpoint (a `disabled` alert, issue 12), with the
+ * `sql` of its inTransaction.
  */
-export async function queueAlerts(client: pg.PoolClient, drafts: AlertDraft[]): Promise<Alert[]> {
+export async function queueAlerts(client: SqlClient, drafts: AlertDraft[]): Promise<Alert[]> {
   const ids = await nextAlertIds(client, drafts.length);
   const alerts = drafts.map((d, i): Alert => ({ ...d, id: ids[i]!, actions: alertActions(d) }));
   await enqueueAlerts(client, alerts.map((a) => ({ id: a.id, accountId: a.accountId, endpointId: a.endpointId, body: a })));

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SqlClient } from '../database.js';
 import { ALERT_CHANNEL } from './channels.js';
 
 /**
@@ -10,7 +11,7 @@ import { ALERT_CHANNEL } from './channels.js';
  */
 
 /** Alert ids, taken before the rows are written (the alert JSON carries its id). */
-export async function nextAlertIds(client: pg.PoolClient, n: number): Promise<string[]> {
+export async function nextAlertIds(client: SqlClient, n: number): Promise<string[]> {
   if (!n) return [];
   const { rows } = await client.query<{ id: string }>(`select nextval('alert_id_seq')::text as id from generate_series(1, $1)`, [n]);
   return rows.map((r) => r.id);
@@ -29,7 +30,7 @@ export interface OutboxAlert {
  * chats, its alert webhook), then a wake-up for the senders (sent at commit). Returns the
  * number of rows written.
  */
-export async function enqueueAlerts(client: pg.PoolClient, alerts: OutboxAlert[]): Promise<number> {
+export async function enqueueAlerts(client: SqlClient, alerts: OutboxAlert[]): Promise<number> {
   if (!alerts.length) return 0;
   const { rows } = await client.query<{ n: number }>(
     `with a as (
