@@ -60,7 +60,7 @@ describe('the alert outbox', () => {
     await failingWebhook('CRM');
     await publish();
     await eventually(async () => (await outbox()).length === 1, 'the alert queued');
-    expect(await outbox()).toEqual([{ kind: 'telegram', recipient: String(ADMIN), tries: 0 }]);
+    expect(await outbox()).toEqual([{ kind: 'chat', recipient: String(ADMIN), tries: 0 }]);
     // Nobody here can send it: the deciding process has no token.
     expect(sendsToAdmin()).toBe(0);
 

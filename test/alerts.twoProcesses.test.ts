@@ -130,7 +130,7 @@ describe('alerts from two gateway processes', () => {
       expect(alerts.map((x) => [x.kind, x.actions])).toEqual([['recovered', []]]);
       const { rows } = await a.db.pool.query(`select alert_id::text, recipient_kind, recipient, alert->>'kind' as kind from alert_outbox where endpoint_id = $1 order by recipient_kind`, [endpointId]);
       expect(rows).toEqual([
-        { alert_id: alerts[0]!.id, recipient_kind: 'telegram', recipient: '7001', kind: 'recovered' },
+        { alert_id: alerts[0]!.id, recipient_kind: 'chat', recipient: '7001', kind: 'recovered' },
         { alert_id: alerts[0]!.id, recipient_kind: 'webhook', recipient: acct.accountId, kind: 'recovered' },
       ]);
       const state = await a.db.pool.query('select failing from alert_state where endpoint_id = $1', [endpointId]);

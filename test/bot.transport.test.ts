@@ -87,7 +87,7 @@ describe("Telegram's rate limits", () => {
     await gw.core.admins.link({ chatId: '4444', code });
     tg.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
     const started = Date.now();
-    await bot.notifier.send(constructedAlert({ kind: 'recovered', accountId: acct.accountId, failures: 2 }), { kind: 'telegram', address: '4444' }, []);
+    await bot.notifier.send(constructedAlert({ kind: 'recovered', accountId: acct.accountId, failures: 2 }), { kind: 'chat', address: '4444' }, []);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(tg.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === '4444')).toHaveLength(2);
     await tg.waitFor(4444, 'CRM recovered');
@@ -101,8 +101,8 @@ describe("Telegram's rate limits", () => {
     }
     const alert = constructedAlert({ kind: 'recovered', accountId: acct.accountId, webhookName: 'Shop' });
     tg.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
-    await expect(bot.notifier.send(alert, { kind: 'telegram', address: '4501' }, [])).rejects.toBeInstanceOf(Undeliverable);
-    await bot.notifier.send(alert, { kind: 'telegram', address: '4502' }, []);
+    await expect(bot.notifier.send(alert, { kind: 'chat', address: '4501' }, [])).rejects.toBeInstanceOf(Undeliverable);
+    await bot.notifier.send(alert, { kind: 'chat', address: '4502' }, []);
     expect(tg.botMessages(4501)).toHaveLength(0);
     expect(tg.botMessages(4502).map((m) => m.text.split('\n')[0])).toEqual(['✅ Shop recovered: deliveries succeed again after 1 failed attempt.']);
   });
@@ -112,7 +112,7 @@ describe("Telegram's rate limits", () => {
     const { code } = await gw.core.admins.createLinkCode(acct.accountId);
     await gw.core.admins.link({ chatId: '4601', code });
     await gw.core.admins.unlink('4601');
-    await expect(bot.notifier.send(constructedAlert({ accountId: acct.accountId }), { kind: 'telegram', address: '4601' }, [])).rejects.toBeInstanceOf(Undeliverable);
+    await expect(bot.notifier.send(constructedAlert({ accountId: acct.accountId }), { kind: 'chat', address: '4601' }, [])).rejects.toBeInstanceOf(Undeliverable);
     expect(tg.botMessages(4601)).toHaveLength(0);
   });
 });

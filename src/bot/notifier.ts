@@ -1,5 +1,5 @@
 import { GrammyError, type Api } from 'grammy';
-import { ALERT_SEND_TIMEOUT_MS, Undeliverable, type Alert, type Notifier, type ThreadEntry } from '../core/alerts/types.js';
+import { ALERT_SEND_TIMEOUT_MS, RECIPIENT_KINDS, Undeliverable, type Alert, type Notifier, type ThreadEntry } from '../core/alerts/types.js';
 import type { BotCore } from './core.js';
 import { alertKeyboard, alertText } from './render/alert.js';
 
@@ -7,7 +7,7 @@ type Signal = Parameters<Api['sendMessage']>[3];
 const NO_PREVIEW = { is_disabled: true } as const;
 
 /**
- * Carries alerts to admin chats (recipient kind `telegram`, address: the chat id). Needs only
+ * Carries alerts to admin chats (recipient kind `chat`, address: the chat id). Needs only
  * the Bot API client, not the update loop, so any process with the token can send them.
  *
  * Alerts of one episode form a thread in the chat: later summaries reply under the firing
@@ -64,7 +64,7 @@ export function createTelegramNotifier(api: Api, core: Pick<BotCore, 'admins'>):
   }
 
   return {
-    kind: 'telegram',
+    kind: RECIPIENT_KINDS.chat,
     async send(alert, recipient, thread) {
       // Only a chat that still administers the alert's account gets it (it may have been
       // unlinked, or linked to another account, since the alert was queued).

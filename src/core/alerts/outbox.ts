@@ -43,7 +43,7 @@ const EXPIRY_EVERY_MS = 60_000;
  * succeed (`Undeliverable`) or is a day old is dropped and reported.
  */
 export function startAlertSender(deps: AlertSenderDeps): AlertSender {
-  const byKind = new Map(deps.notifiers.map((n) => [n.kind, n]));
+  const byKind = new Map<string, Notifier>(deps.notifiers.map((n) => [n.kind, n]));
   const kinds = [...byKind.keys()];
   const report = (e: unknown) => deps.onError?.(coerceError(e));
   let stopped = false;
@@ -64,7 +64,9 @@ export function startAlertSender(deps: AlertSenderDeps): AlertSender {
       return;
     }
     try {
-      const ref = await byKind.get(row.recipientKind)!.send(alert, { kind: row.recipientKind, address: row.recipient }, thread);
+      // Claimed by kind, so this process has the row's notifier.
+      const notifier = byKind.get(row.recipientKind)!;
+      const ref = await notifier.send(alert, { kind: notifier.kind, address: row.recipient }, thread);
       await completeAlert(deps.pool, row.rowId, nextThread(thread, alert, ref));
     } catch (e) {
       if (e instanceof Undeliverable) {

@@ -1,7 +1,7 @@
 import type { SqlClient } from '../../db/database.js';
 import { enqueueAlerts, nextAlertIds } from '../../db/sql/alertOutbox.js';
 import { alertActions } from './actions.js';
-import type { Alert } from './types.js';
+import { RECIPIENT_KINDS, type Alert } from './types.js';
 
 export type AlertDraft = Omit<Alert, 'id' | 'actions'>;
 
@@ -16,6 +16,9 @@ export type AlertDraft = Omit<Alert, 'id' | 'actions'>;
 export async function queueAlerts(client: SqlClient, drafts: AlertDraft[]): Promise<Alert[]> {
   const ids = await nextAlertIds(client, drafts.length);
   const alerts = drafts.map((d, i): Alert => ({ ...d, id: ids[i]!, actions: alertActions(d) }));
-  await enqueueAlerts(client, alerts.map((a) => ({ id: a.id, accountId: a.accountId, endpointId: a.endpointId, body: a })));
+  await enqueueAlerts(client, alerts.map((a) => ({ id: a.id, accountId: a.accountId, endpointId: a.endpointId, body: a })), {
+    adminChat: RECIPIENT_KINDS.chat,
+    alertWebhook: RECIPIENT_KINDS.webhook,
+  });
   return alerts;
 }

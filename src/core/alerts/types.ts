@@ -103,12 +103,18 @@ export interface Alert {
 }
 
 /**
- * Who gets an alert. A kind is carried by the notifier of that kind: `telegram` (address: an
- * admin chat id) and `webhook` (address: the account id; its alert webhook's URL and key are
- * read when sending, so a change or removal applies to alerts already queued).
+ * The kinds of recipient, each carried by the notifier of that kind. `chat`: an admin chat
+ * (address: its Telegram chat id); `webhook`: the account's alert webhook (address: the
+ * account id; its URL and key are read when sending, so a change or removal applies to
+ * alerts already queued). Adding one: a name here, its recipients in `enqueueAlerts`
+ * (db/sql/alertOutbox.ts), a notifier, its wiring in runtime.ts.
  */
+export const RECIPIENT_KINDS = { chat: 'chat', webhook: 'webhook' } as const;
+export type RecipientKind = (typeof RECIPIENT_KINDS)[keyof typeof RECIPIENT_KINDS];
+
+/** Who gets an alert. */
 export interface Recipient {
-  kind: string;
+  kind: RecipientKind;
   address: string;
 }
 
@@ -123,7 +129,7 @@ export interface ThreadEntry {
 
 /** Carries alerts of one recipient kind to people or machines. */
 export interface Notifier {
-  readonly kind: string;
+  readonly kind: RecipientKind;
   /**
    * Sends one alert to one recipient, within ALERT_SEND_TIMEOUT_MS. `thread` holds the entries
    * of this episode for the recipient, oldest (the firing alert) first. Returns a reference

@@ -1,6 +1,6 @@
 import type { Sender } from '../dispatch/sender.js';
 import { sign } from '../security/signing.js';
-import { ALERT_SEND_TIMEOUT_MS, Undeliverable, type Alert, type Notifier } from './types.js';
+import { ALERT_SEND_TIMEOUT_MS, RECIPIENT_KINDS, Undeliverable, type Alert, type Notifier } from './types.js';
 
 export const ALERT_USER_AGENT = 'Kirisan-Alerts/1.0';
 
@@ -45,7 +45,7 @@ export interface WebhookNotifierDeps {
 export function createWebhookNotifier(deps: WebhookNotifierDeps): Notifier {
   const now = deps.now ?? (() => new Date());
   return {
-    kind: 'webhook',
+    kind: RECIPIENT_KINDS.webhook,
     async send(alert, recipient) {
       const target = await deps.target(recipient.address);
       if (!target) throw new Undeliverable('the account has no alert webhook any more');

@@ -31,7 +31,7 @@ export class Migration20261201230000_alertOutbox extends Migration {
         alert_id bigint not null,
         account_id uuid not null,
         endpoint_id uuid not null references endpoint(id) on delete cascade,
-        -- which notifier carries it (telegram, webhook, …) and to whom (chat id, account id)
+        -- which notifier carries it (chat, webhook, …) and to whom (chat id, account id)
         recipient_kind text not null,
         recipient text not null,
         alert jsonb not null,

@@ -27,25 +27,25 @@ export interface OutboxAlert {
 
 /**
  * Inside the deciding transaction: one row per recipient the account has now (its admin
- * chats, its alert webhook), then a wake-up for the senders (sent at commit). Returns the
- * number of rows written.
+ * chats, its alert webhook, under the recipient kind names core gives them), then a wake-up
+ * for the senders (sent at commit). Returns the number of rows written.
  */
-export async function enqueueAlerts(client: SqlClient, alerts: OutboxAlert[]): Promise<number> {
+export async function enqueueAlerts(client: SqlClient, alerts: OutboxAlert[], kinds: { adminChat: string; alertWebhook: string }): Promise<number> {
   if (!alerts.length) return 0;
   const { rows } = await client.query<{ n: number }>(
     `with a as (
        select * from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::jsonb[]) as a(alert_id, account_id, endpoint_id, body)
      ), r as (
-       select a.*, 'telegram' as recipient_kind, c.chat_id::text as recipient from a join admin_chat c on c.account_id = a.account_id
+       select a.*, $5::text as recipient_kind, c.chat_id::text as recipient from a join admin_chat c on c.account_id = a.account_id
        union all
-       select a.*, 'webhook', w.account_id::text from a join alert_webhook w on w.account_id = a.account_id
+       select a.*, $6::text, w.account_id::text from a join alert_webhook w on w.account_id = a.account_id
      ), ins as (
        insert into alert_outbox (alert_id, account_id, endpoint_id, recipient_kind, recipient, alert)
        select alert_id, account_id, endpoint_id, recipient_kind, recipient, body from r order by alert_id
        returning 1
      ), wake as (select pg_notify('${ALERT_CHANNEL}', '') from (select 1 from ins limit 1) x)
      select (select count(*) from ins)::int as n, (select count(*) from wake)`,
-    [alerts.map((a) => a.id), alerts.map((a) => a.accountId), alerts.map((a) => a.endpointId), alerts.map((a) => JSON.stringify(a.body))],
+    [alerts.map((a) => a.id), alerts.map((a) => a.accountId), alerts.map((a) => a.endpointId), alerts.map((a) => JSON.stringify(a.body)), kinds.adminChat, kinds.alertWebhook],
   );
   return rows[0]?.n ?? 0;
 }
