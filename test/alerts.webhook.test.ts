@@ -1,5 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueAlerts } from '../src/core/alerts/queue.js';
+import { inTransaction } from '../src/db/transaction.js';
 import { gqlClient, ok, startApiGateway } from './helpers/api.js';
 import { eventually, saveActive, seedAccount } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
@@ -108,6 +110,21 @@ describe('the alert webhook', () => {
     const body = new Webhook(signingKey).verify(recovered.body, headersOf(recovered.headers)) as { type: string; data: Record<string, unknown> };
     expect(body).toMatchObject({ type: 'alert.recovered', data: { kind: 'recovered', failures: 1, lastFailure: null, actions: [] } });
     expect(recovered.headers['webhook-id']).not.toBe(hooks.received[1]!.headers['webhook-id']);
+  });
+
+  it('a disabled endpoint’s alert, queued as the Disabled status queues it (inside an inTransaction), arrives with its reason, Details and Enable', async () => {
+    const before = hooks.received.length;
+    const [endpoint] = await gw.gateway.core.webhooks.endpoints(acct.accountId, (await gw.gateway.core.webhooks.list(acct.accountId)).items[0]!.id);
+    await inTransaction(gw.gateway.db, ({ sql }) =>
+      queueAlerts(sql, [{ kind: 'disabled', disabledReason: 'gone', accountId: acct.accountId, endpointId: endpoint!.id, webhookId: endpoint!.webhookId, webhookName: 'CRM', url: endpoint!.url, failures: 1, windowMs: 600_000, lastFailure: null, at: new Date() }]),
+    );
+    await hooks.waitFor(before + 1);
+    const disabled = hooks.received[before]!;
+    const body = new Webhook(signingKey).verify(disabled.body, headersOf(disabled.headers)) as { type: string; data: Record<string, unknown> };
+    expect(body).toMatchObject({
+      type: 'alert.disabled',
+      data: { kind: 'disabled', disabledReason: 'gone', endpointId: endpoint!.id, actions: [{ kind: 'details', endpointId: endpoint!.id }, { kind: 'enable', endpointId: endpoint!.id }] },
+    });
   });
 
   it('removed: the next alerts go nowhere there; removing again says there was none', async () => {

@@ -104,9 +104,10 @@ describe('alerts that resolve in place', () => {
     const open = tg.botMessages(ADMIN).filter((m) => m.text.startsWith('🔴 CRM is failing')).at(-1)!;
     const [endpoint] = await gw.core.webhooks.endpoints(acct.accountId, (await gw.core.webhooks.list(acct.accountId)).items[0]!.id);
     await withTransaction(gw.db.pool, (client) =>
-      queueAlerts(client, [{ kind: 'disabled', accountId: acct.accountId, endpointId: endpoint!.id, webhookId: endpoint!.webhookId, webhookName: 'CRM', url: endpoint!.url, failures: 0, windowMs: 1000, lastFailure: null, at: new Date() }]),
+      queueAlerts(client, [{ kind: 'disabled', accountId: acct.accountId, endpointId: endpoint!.id, webhookId: endpoint!.webhookId, webhookName: 'CRM', url: endpoint!.url, failures: 0, windowMs: 1000, lastFailure: null, disabledReason: 'gone', at: new Date() }]),
     );
     const disabled = await tg.waitFor(ADMIN, /^⛔ CRM is disabled/);
+    expect(disabled.text).toContain('CRM is disabled because the receiver answered 410 Gone: it receives no events until it is enabled again');
     expect(labels(disabled)).toEqual(['🔎 Details', '✅ Enable']);
     expect(disabled.replyTo).toBe(open.messageId);
     await eventually(() => open.buttons.length === 0, 'the buttons off the failing alert');

@@ -20,6 +20,8 @@ import type { EndpointView } from '../src/core/registry/webhooks.js';
 import type { Channel } from '../src/core/terms.js';
 import { catalogue } from '../src/core/catalogue/index.js';
 import { constructedAlert } from './helpers/alerts.js';
+import { ALERT_KINDS, type AlertKind } from '../src/core/alerts/kinds.js';
+import { DISABLED_REASONS } from '../src/core/terms.js';
 import { checkTelegramHtml, LIMITS } from './helpers/telegramLimits.js';
 import { plain } from './helpers/telegramServer.js';
 
@@ -159,15 +161,18 @@ describe('every screen fits Telegram at the product maxima', () => {
     expectFits('result', resultCard({ success: false, httpStatus: 500, durationMs: 10, responseBody: '<'.repeat(4096), errorText: 'e'.repeat(4096), diagnosis: attempt(0).diagnosis, activatedEndpointIds: [], attemptId: '1' } as never));
   });
 
-  it('alerts of a long-named webhook on a long URL: failing, grouped, disabled, recovered, and failing once resolved', () => {
+  it('alerts of a long-named webhook on a long URL: every kind (a disabled one for every reason), alone and once resolved', () => {
     const lastFailure = { deliveryId: '900000000000000000', httpCode: null, errorCode: 'timeout', at: new Date(), webhookName: LONG_NAME, url: LONG_URL, diagnosis: attempt(0).diagnosis };
     const common = { endpointId: ENDPOINTS[0]!.id, webhookName: LONG_NAME, url: LONG_URL, failures: 1_000_000, lastFailure };
     const recovered = constructedAlert({ ...common, kind: 'recovered', lastFailure: null });
-    for (const kind of ['failing', 'grouped', 'disabled'] as const) {
-      const alert = constructedAlert({ ...common, kind });
-      expectFits(kind, alertText(alert), alertKeyboard(alert));
-      expectFits(`${kind}, resolved`, alertText(alert, recovered));
+    const reasons = (kind: AlertKind) => (kind === 'disabled' ? DISABLED_REASONS : [null]);
+    for (const kind of ALERT_KINDS) {
+      for (const disabledReason of reasons(kind)) {
+        const alert = constructedAlert({ ...common, kind, disabledReason, lastFailure: kind === 'recovered' ? null : lastFailure });
+        const what = `${kind}${disabledReason ? ` (${disabledReason})` : ''}`;
+        expectFits(what, alertText(alert), alertKeyboard(alert));
+        expectFits(`${what}, resolved`, alertText(alert, recovered));
+      }
     }
-    expectFits('recovered', alertText(recovered));
   });
 });

@@ -1,5 +1,6 @@
 import { GrammyError, type Api } from 'grammy';
 import { ALERT_SEND_TIMEOUT_MS, RECIPIENT_KINDS, Undeliverable, type Alert, type Notifier, type ThreadEntry } from '../core/alerts/types.js';
+import { threadRole } from '../core/alerts/kinds.js';
 import type { BotCore } from './core.js';
 import { alertKeyboard, alertText } from './render/alert.js';
 
@@ -44,17 +45,16 @@ export function createTelegramNotifier(api: Api, core: Pick<BotCore, 'admins'>):
 
   async function send(alert: Alert, chatId: string, thread: readonly ThreadEntry[]): Promise<string | null> {
     const firing = thread[0]?.ref;
-    switch (alert.kind) {
-      case 'failing':
+    switch (threadRole(alert.kind)) {
+      case 'opens':
         // A thread left open (its recovery came while muted) is closed first.
         for (const entry of thread) await stripButtons(chatId, entry);
         return post(chatId, alert);
-      case 'grouped':
-      case 'disabled':
+      case 'joins':
         // Only the newest message of the thread offers actions.
         await stripButtons(chatId, thread.at(-1));
         return post(chatId, alert, firing);
-      case 'recovered':
+      case 'resolves':
         for (const entry of thread) {
           await edit(api.editMessageText(chatId, Number(entry.ref), alertText(entry.alert, alert), { parse_mode: 'HTML', link_preview_options: NO_PREVIEW }, signal()));
         }

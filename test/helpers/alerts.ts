@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { alertActions } from '../../src/core/alerts/actions.js';
+import { alertActions } from '../../src/core/alerts/kinds.js';
 import type { Alert } from '../../src/core/alerts/types.js';
 
 let nextId = 900_000;
@@ -20,6 +20,7 @@ export function constructedAlert(over: Partial<Omit<Alert, 'actions'>> = {}): Al
     failures: 1,
     windowMs: 600_000,
     lastFailure: null,
+    disabledReason: null,
     at: new Date(),
     ...over,
   };

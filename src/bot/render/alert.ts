@@ -1,8 +1,24 @@
 import { InlineKeyboard } from 'grammy';
+import type { AlertKind } from '../../core/alerts/kinds.js';
 import type { Alert, AlertAction } from '../../core/alerts/types.js';
+import type { DisabledReason } from '../../core/terms.js';
 import { data } from '../callbacks.js';
 import type { DisabledReason } from '../../core/terms.js';
 import { duration, esc, plural, when } from '../html.js';
+
+/** What an alert of each kind says first: an icon and a headline (the webhook's name is HTML already). */
+const HEADLINE = {
+  failing: (_a, name) => ['🔴', `${name} is failing`],
+  grouped: (a, name) => ['🔴', `${name}: ${plural(a.failures, 'more failure')} in the last ${duration(a.windowMs)}`],
+  disabled: (a, name) => ['⛔', `${name} is disabled${a.disabledReason ? ` ${DISABLED_BECAUSE[a.disabledReason](a)}` : ''}: it receives no events until it is enabled again`],
+  recovered: (a, name) => ['✅', `${name} recovered: deliveries succeed again after ${plural(a.failures, 'failed attempt')}.`],
+} satisfies Record<AlertKind, (a: Alert, name: string) => [icon: string, text: string]>;
+
+const DISABLED_BECAUSE = {
+  gone: () => 'because the receiver answered 410 Gone',
+  failing: (a) => `after ${plural(a.failures, 'failed attempt')} in a row`,
+  manual: () => 'by an admin',
+} satisfies Record<DisabledReason, (a: Alert) => string>;
 
 /**
  * An alert as a chat message: what happened, the newest failure with its cause and fix.
@@ -10,16 +26,8 @@ import { duration, esc, plural, when } from '../html.js';
  * and is shown without buttons (alertKeyboard is not sent with it).
  */
 export function alertText(a: Alert, resolvedBy?: Alert): string {
-  const name = `<b>${esc(a.webhookName)}</b>`;
-  if (a.kind === 'recovered') return recoveryText(a);
-  const icon = resolvedBy ? '⚪' : a.kind === 'disabled' ? '⛔' : '🔴';
-  const head =
-    a.kind === 'failing'
-      ? `${icon} ${name} is failing`
-      : a.kind === 'disabled'
-        ? `${icon} ${name} is disabled: it receives no events until it is enabled again`
-        : `${icon} ${name}: ${plural(a.failures, 'more failure')} in the last ${duration(a.windowMs)}`;
-  const lines = resolvedBy ? [`✅ <b>Resolved</b> at ${when(resolvedBy.at)}: deliveries succeed again.`, head] : [head];
+  const [icon, head] = HEADLINE[a.kind](a, `<b>${esc(a.webhookName)}</b>`);
+  const lines = resolvedBy ? [`✅ <b>Resolved</b> at ${when(resolvedBy.at)}: deliveries succeed again.`, `⚪ ${head}`] : [`${icon} ${head}`];
   lines.push(esc(a.url));
   const f = a.lastFailure;
   if (f) {
@@ -27,10 +35,6 @@ export function alertText(a: Alert, resolvedBy?: Alert): string {
     if (f.diagnosis) lines.push(`<b>Cause:</b> ${esc(f.diagnosis.cause)}`, `<b>Fix:</b> ${esc(f.diagnosis.fix)}`);
   }
   return lines.join('\n');
-}
-
-function recoveryText(a: Alert): string {
-  return `✅ <b>${esc(a.webhookName)}</b> recovered: deliveries succeed again after ${plural(a.failures, 'failed attempt')}.\n${esc(a.url)}`;
 }
 
 /** The alert's actions (decided in core) as buttons: Details and Retry now or Enable on one row, the mutes below. */

@@ -35,6 +35,7 @@ export function resultCard(r: TestResult): string {
   if (r.responseBody) lines.push('Response:', pre(shorten(r.responseBody, 500)));
   if (r.errorText) lines.push(`Error: ${esc(shorten(r.errorText, 300))}`);
   if (r.diagnosis) lines.push(`<b>Cause:</b> ${esc(r.diagnosis.cause)}`, `<b>Fix:</b> ${esc(r.diagnosis.fix)}`);
-  if (r.activatedEndpointIds.length) lines.push(`🟢 Active: ${plural(r.activatedEndpointIds.length, 'endpoint')} of this batch now receive live events.`);
+  const n = r.activatedEndpointIds.length;
+  if (n) lines.push(`🟢 Active: ${plural(n, 'endpoint')} of this batch now ${n === 1 ? 'receives' : 'receive'} live events.`);
   return lines.join('\n');
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ALERT_KINDS, type Alert, type ThreadEntry } from './types.js';
+import { DISABLED_REASONS } from '../terms.js';
+import { ALERT_KINDS } from './kinds.js';
+import type { Alert, ThreadEntry } from './types.js';
 
 /**
  * Alerts and thread entries as the outbox stores them (jsonb): dates travel as ISO text and
@@ -33,6 +35,8 @@ const alertSchema = z.object({
   failures: z.number().int(),
   windowMs: z.number().int(),
   lastFailure: failure.nullable(),
+  // Rows queued before the field existed read as null.
+  disabledReason: z.enum(DISABLED_REASONS).nullable().default(null),
   at: z.coerce.date(),
   actions: z.array(action),
 });

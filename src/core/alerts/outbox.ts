@@ -4,6 +4,7 @@ import { ALERT_CHANNEL } from '../../db/sql/channels.js';
 import type { Listener } from '../../db/listener.js';
 import { coerceError } from '../errors.js';
 import { parseAlert, parseThread } from './alertJson.js';
+import { threadRole } from './kinds.js';
 import { ALERT_SEND_TIMEOUT_MS, Undeliverable, type Alert, type Notifier, type ThreadEntry } from './types.js';
 
 export interface AlertSenderDeps {
@@ -150,9 +151,10 @@ export function startAlertSender(deps: AlertSenderDeps): AlertSender {
  * in place: older summaries lose their buttons when a newer one comes), a recovery ends it.
  */
 export function nextThread(prev: readonly ThreadEntry[], alert: Alert, ref: string | null): ThreadEntry[] | null {
-  if (alert.kind === 'recovered') return null;
+  const role = threadRole(alert.kind);
+  if (role === 'resolves') return null;
   if (ref === null) return prev.length ? [...prev] : null;
   const entry = { ref, alert };
-  if (alert.kind === 'failing' || !prev.length) return [entry];
+  if (role === 'opens' || !prev.length) return [entry];
   return [prev[0]!, entry];
 }

@@ -1,6 +1,6 @@
 import type { SqlClient } from '../../db/database.js';
 import { enqueueAlerts, nextAlertIds } from '../../db/sql/alertOutbox.js';
-import { alertActions } from './actions.js';
+import { alertActions } from './kinds.js';
 import { RECIPIENT_KINDS, type Alert } from './types.js';
 
 export type AlertDraft = Omit<Alert, 'id' | 'actions'>;

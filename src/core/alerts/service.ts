@@ -128,12 +128,12 @@ function toAlert(row: AlertStateRow, d: AlertDecision, s: AlertSettings, timeout
     case 'muted':
       return [];
     case 'recovered':
-      return [{ ...base, kind: 'recovered', webhookName: d.webhookName, url: d.url, failures: d.failures, lastFailure: null }];
+      return [{ ...base, kind: 'recovered', webhookName: d.webhookName, url: d.url, failures: d.failures, lastFailure: null, disabledReason: null }];
     case 'alert':
     case 'group': {
       // The same words as the attempt log's diagnosis (which also cannot tell whether a secret is set).
       const diagnosis = diagnose({ httpCode: d.last.httpCode, errorCode: d.last.errorCode, test: false, hasSecret: true }, timeouts);
-      return [{ ...base, kind: d.kind === 'alert' ? 'failing' : 'grouped', webhookName: d.last.webhookName, url: d.last.url, failures: d.failures, lastFailure: { ...d.last, diagnosis } }];
+      return [{ ...base, kind: d.kind === 'alert' ? 'failing' : 'grouped', webhookName: d.last.webhookName, url: d.last.url, failures: d.failures, lastFailure: { ...d.last, diagnosis }, disabledReason: null }];
     }
   }
 }

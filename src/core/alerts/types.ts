@@ -1,5 +1,7 @@
 import type { DisabledReason } from '../terms.js';
 import type { Diagnosis } from '../diagnose/diagnose.js';
+import type { DisabledReason } from '../terms.js';
+import type { AlertKind } from './kinds.js';
 
 /** The alert policy's settings (ALERT_WINDOW, ALERT_THRESHOLD). */
 export interface AlertSettings {
@@ -61,15 +63,6 @@ export type AlertDecision =
   | { kind: 'muted'; suppressed: 'alert' | 'group' | 'recovered'; until: Date };
 
 /**
- * The kinds of alert. failing: an endpoint started failing; grouped: N more failures in the
- * last window; recovered: delivering again (it resolves the alerts of the episode);
- * disabled: the endpoint no longer receives events until someone enables it (raised by the
- * Disabled endpoint status, issue 12).
- */
-export const ALERT_KINDS = ['failing', 'grouped', 'recovered', 'disabled'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-
-/**
  * What a person can do about an alert, each one core operation any door can offer:
  * details → logs.list (the newest failed attempt) · retry → dispatch.redeliver(deliveryId) ·
  * mute → alerts.mute(endpointId, hours) · enable → the endpoint's Enable (issue 12).
@@ -95,10 +88,10 @@ export interface Alert {
   windowMs: number;
   /** The newest failure with its diagnosis; null for a recovery. */
   lastFailure: (FailureInfo & { diagnosis: Diagnosis | null }) | null;
+  /** Why a `disabled` alert's endpoint was disabled; null for the other kinds. */
+  disabledReason: DisabledReason | null;
   at: Date;
-  /** Kind disabled: why (gone, failing, manual). */
-  disabledReason?: DisabledReason;
-  /** Computed in core (alerts/actions.ts), in the order a door shows them. */
+  /** Computed in core (alerts/kinds.ts), in the order a door shows them. */
   actions: AlertAction[];
 }
 

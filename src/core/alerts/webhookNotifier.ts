@@ -23,6 +23,7 @@ export function alertWebhookBody(a: Alert): { type: string; timestamp: string; d
       failures: a.failures,
       windowMs: a.windowMs,
       lastFailure: a.lastFailure && { ...a.lastFailure, at: a.lastFailure.at.toISOString() },
+      disabledReason: a.disabledReason,
       actions: a.actions,
     },
   };
