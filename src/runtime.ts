@@ -192,7 +192,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         onError: (e) => log.error({ err: e }, 'alert failed'),
       });
       onStop('alerts', () => alerts.stop());
-      const disabledAlerts = startDisabledAlerts({ pool: db.pool, listener, onError: (e) => log.error({ err: e }, 'disabled alert failed') });
+      const disabledAlerts = startDisabledAlerts({ pool: db.pool, listener, onAlert: (a) => log.info({ alert: a.kind, alertId: a.id, endpointId: a.endpointId, webhook: a.webhookName, reason: a.disabledReason }, 'alert queued'), onError: (e) => log.error({ err: e }, 'disabled alert failed') });
       onStop('disabled alerts', () => disabledAlerts.stop());
       const retention = startRetention({
         pool: db.pool,

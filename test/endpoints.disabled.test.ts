@@ -137,8 +137,8 @@ describe('410 Gone disables the endpoint at once', () => {
 
   it('the admin chat gets one alert saying why, with an Enable button that enables it to Pending test', async () => {
     const alert = await tg.waitFor(ADMIN, (m) => m.text.startsWith('⛔ Gone hook is disabled'));
-    expect(alert.text).toContain('its receiver answered 410 Gone');
-    expect(alert.buttons.flat().map((b) => b.text)).toEqual(['✅ Enable', '🔎 Details']);
+    expect(alert.text).toContain('because the receiver answered 410 Gone');
+    expect(alert.buttons.flat().map((b) => b.text)).toEqual(['🔎 Details', '✅ Enable']);
     liveAnswer.delete('/gone');
     tg.press(alert, '✅ Enable');
     await tg.waitFor(ADMIN, (m) => m.messageId === alert.messageId && m.text.includes('Gone hook is enabled'));

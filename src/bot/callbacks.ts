@@ -65,8 +65,6 @@ export const data = {
   alertRetry: (deliveryId: string) => `al:r:${deliveryId}`,
   alertMute: (endpointId: string, hours: number) => `al:m:${hours}:${endpointId}`,
   alertUnmute: (endpointId: string) => `al:u:${endpointId}`,
-  /** The Enable of a disabled endpoint's alert (its handler comes with the Disabled status, issue 12). */
-  alertEnable: (endpointId: string) => `al:e:${endpointId}`,
   addTab: (channel: string, page = 0) => `ad:tab:${channel}:${page}`,
   addDevice: (deviceId: string) => `ad:dev:${deviceId}`,
   addEvent: (event: string) => `ad:ev:${event}`,

@@ -158,10 +158,6 @@ export function createCore(deps: CoreDeps) {
       /** The events a form offers (a legacy name only where the webhook stores it). */
       eventChoices,
     },
-    /** Edits of some parts of a webhook that keep the rest as stored (the secret included). */
-    webhookEdits: {
-      apply: bind(ctx, editWebhook),
-    },
     /**
      * Alerts: the policy runs in core/alerts/service.ts and the outbox sender in outbox.ts
      * (both started by the runtime); these are what doors offer about them.

@@ -8,7 +8,7 @@ import type { Core } from '../core/index.js';
 export interface ApiCore {
   accounts: Pick<Core['accounts'], 'authenticate' | 'authRetryAfter' | 'revokedKeys' | 'create' | 'get' | 'createApiKey' | 'listApiKeys' | 'revokeApiKey'>;
   admins: Pick<Core['admins'], 'chats' | 'createLinkCode'>;
-  alerts: Pick<Core['alerts'], 'mute' | 'unmute'>;
+  alerts: Pick<Core['alerts'], 'mute' | 'unmute' | 'webhook'>;
   devices: Pick<Core['devices'], 'list' | 'get' | 'register' | 'update'>;
   webhooks: Pick<Core['webhooks'], 'list' | 'summary' | 'endpoints' | 'signingKey' | 'save' | 'update' | 'delete' | 'disable' | 'enable' | 'settings' | 'setHeaders' | 'setRateLimit' | 'rotateSigningKey'>;
   tests: Pick<Core['tests'], 'targets' | 'target' | 'send'>;

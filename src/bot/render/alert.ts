@@ -3,7 +3,6 @@ import type { AlertKind } from '../../core/alerts/kinds.js';
 import type { Alert, AlertAction } from '../../core/alerts/types.js';
 import type { DisabledReason } from '../../core/terms.js';
 import { data } from '../callbacks.js';
-import type { DisabledReason } from '../../core/terms.js';
 import { duration, esc, plural, when } from '../html.js';
 
 /** What an alert of each kind says first: an icon and a headline (the webhook's name is HTML already). */
@@ -16,7 +15,7 @@ const HEADLINE = {
 
 const DISABLED_BECAUSE = {
   gone: () => 'because the receiver answered 410 Gone',
-  failing: (a) => `after ${plural(a.failures, 'failed attempt')} in a row`,
+  failing: (a) => (a.failures ? `after ${plural(a.failures, 'failed attempt')} in a row` : 'because every live attempt failed for too long'),
   manual: () => 'by an admin',
 } satisfies Record<DisabledReason, (a: Alert) => string>;
 

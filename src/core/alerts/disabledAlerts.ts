@@ -3,25 +3,35 @@ import type { Listener } from '../../db/listener.js';
 import { ENDPOINT_CHANNEL } from '../../db/sql/channels.js';
 import { claimDisabledAlerts, type ChangedEndpoint } from '../../db/sql/endpointDisable.js';
 import type { EndpointStatusChange } from '../../db/sql/endpointStatus.js';
+import { withTransaction } from '../../db/transaction.js';
 import { coerceError } from '../errors.js';
-import type { Alert, Notifier } from './types.js';
+import { queueAlerts, type AlertDraft } from './queue.js';
+import type { Alert } from './types.js';
 
 /**
  * The Disabled alert: when an endpoint is disabled (gone, failing or manual, in any process),
- * its admins are told once, with what to do (the bot offers Enable). Every process running the
- * alert policy hears the announcement; the one that claims the endpoint's row sends it. On
- * start and after a LISTEN reconnect, disabled endpoints not alerted yet are looked for, so a
- * missed announcement still alerts.
+ * its admins are told once, with what to do (Enable). Every process running the alert policy
+ * hears the announcement; the one whose transaction claims the endpoint's `disabled_alerted`
+ * flag queues the alert in the outbox in that same transaction, so each disabling is queued
+ * exactly once and sent by the outbox like every other alert. On start and after a LISTEN
+ * reconnect, disabled endpoints not alerted yet are looked for, so a missed announcement
+ * still alerts.
  */
-export function startDisabledAlerts(deps: { pool: pg.Pool; listener: Pick<Listener, 'on' | 'onReconnect'>; notifier: Notifier; onError?: (e: Error) => void }) {
+export function startDisabledAlerts(deps: {
+  pool: pg.Pool;
+  listener: Pick<Listener, 'on' | 'onReconnect'>;
+  onAlert?: (alert: Alert) => void;
+  onError?: (e: Error) => void;
+}) {
   const report = (e: unknown) => deps.onError?.(coerceError(e));
   const inflight = new Set<Promise<void>>();
 
-  async function send(ids: string[] | null): Promise<void> {
-    for (const row of await claimDisabledAlerts(deps.pool, ids)) await deps.notifier.notify(toAlert(row)).catch(report);
+  async function queue(ids: string[] | null): Promise<void> {
+    const alerts = await withTransaction(deps.pool, async (client) => queueAlerts(client, (await claimDisabledAlerts(client, ids)).map(toDraft)));
+    for (const a of alerts) deps.onAlert?.(a);
   }
   const run = (ids: string[] | null) => {
-    const p = send(ids).catch(report);
+    const p = queue(ids).catch(report);
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
   };
@@ -48,16 +58,18 @@ export function startDisabledAlerts(deps: { pool: pg.Pool; listener: Pick<Listen
   };
 }
 
-function toAlert(r: ChangedEndpoint): Alert {
+function toDraft(r: ChangedEndpoint): AlertDraft {
   return {
     kind: 'disabled',
     accountId: r.account_id,
     endpointId: r.id,
+    webhookId: r.webhook_id,
     webhookName: r.name,
     url: r.url,
     failures: 0,
     windowMs: 0,
     lastFailure: null,
+    // A connection of the pool parses timestamps as dates; text otherwise.
     at: r.disabled_at === null ? new Date() : new Date(r.disabled_at),
     disabledReason: r.disabled_reason ?? 'manual',
   };

@@ -1,6 +1,5 @@
 import type { DisabledReason } from '../terms.js';
 import type { Diagnosis } from '../diagnose/diagnose.js';
-import type { DisabledReason } from '../terms.js';
 import type { AlertKind } from './kinds.js';
 
 /** The alert policy's settings (ALERT_WINDOW, ALERT_THRESHOLD). */
