@@ -175,7 +175,7 @@ describe('an endpoint that keeps failing is disabled (reason failing), and recov
       return disabledNow();
     }, 'the endpoint disabled as failing');
     expect(disabled).toMatchObject({ disabledReason: 'FAILING', disabledAt: expect.any(String) });
-    await tg.waitFor(ADMIN, (m) => m.text.startsWith('⛔ Failing is disabled (every attempt failed for too long)'));
+    await tg.waitFor(ADMIN, (m) => m.text.startsWith('⛔ Failing is disabled because every live attempt failed for too long'));
     expect(livePosts('/failing').length).toBeGreaterThanOrEqual(3);
 
     // Recoverable: enabled straight to Active (the admin says so), failures redelivered.
