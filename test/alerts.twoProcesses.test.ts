@@ -11,11 +11,13 @@ import { publishedData } from './helpers/samples.js';
  */
 
 /**
- * Two POSTs in flight per process and a receiver that answers after 150 ms: a burst of four
- * deliveries is shared by both processes. Bursts stay under the delivery breaker's threshold
- * (five failures in a row pause an endpoint), which would only slow the test down.
+ * Two POSTs in flight per process, and a receiver that holds the first burst's failing POSTs
+ * until all four are in flight: so two are A's and two are B's, whatever the machine's load
+ * (the delivery timeout is far above the wait). Bursts stay under the delivery breaker's
+ * threshold (five failures in a row pause an endpoint), which would only slow the test down.
  */
-const ENV = { ALERT_WINDOW: '1s', RETRY_SCHEDULE: 'none', WORKER_BATCH_SIZE: '2', WORKER_CONCURRENCY: '2' };
+const ENV = { ALERT_WINDOW: '1s', RETRY_SCHEDULE: 'none', WORKER_BATCH_SIZE: '2', WORKER_CONCURRENCY: '2', DELIVERY_TIMEOUT_MS: '120000' };
+const BURST = 4;
 let a: TestGateway;
 let b: TestGateway;
 let rx: Receiver;
@@ -24,6 +26,8 @@ let endpointId: string;
 let failing = true;
 const sent: Array<Alert & { by: string }> = [];
 const observed = { A: 0, B: 0 };
+const held: Array<() => void> = [];
+let holding = true;
 const services: AlertService[] = [];
 
 function startAlerts(gw: TestGateway, by: 'A' | 'B') {
@@ -34,7 +38,12 @@ function startAlerts(gw: TestGateway, by: 'A' | 'B') {
 beforeAll(async () => {
   rx = await startReceiver((req, res) => {
     const live = req.headers['user-agent'] === 'Kirisan-Webhook/1.0';
-    setTimeout(() => (failing && live ? res.writeHead(503).end('busy') : res.writeHead(200).end('ok')), live ? 150 : 0);
+    if (!(failing && live)) return void res.writeHead(200).end('ok');
+    if (!holding) return void res.writeHead(503).end('busy');
+    held.push(() => res.writeHead(503).end('busy'));
+    if (held.length < BURST) return;
+    holding = false;
+    for (const answer of held.splice(0)) answer();
   });
   a = await startTestGateway(ENV);
   b = await startTestGateway(ENV, { url: a.url });
@@ -76,10 +85,9 @@ const settled = () =>
 
 describe('alerts from two gateway processes', () => {
   it('a burst of failures shared by both processes: one alert at once, then one summary of the rest', async () => {
-    await publish(4);
-    await eventually(async () => (await liveAttempts()) === 4, '4 failed attempts');
-    expect(observed.A).toBeGreaterThan(0);
-    expect(observed.B).toBeGreaterThan(0);
+    await publish(BURST);
+    await eventually(async () => (await liveAttempts()) === BURST, '4 failed attempts');
+    expect(observed).toEqual({ A: 2, B: 2 });
     await eventually(() => sent.some((s) => s.kind === 'grouped'), 'the summary');
     await settled();
     expect(kinds()).toEqual(['failing', 'grouped']);

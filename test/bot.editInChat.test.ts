@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelegramBot } from '../src/bot/createBot.js';
-import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { createVault, parseKey, SEALED } from '../src/core/security/vault.js';
+import { eventually, saveActive, seedAccount, startTestGateway, TEST_ENCRYPTION_KEY, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 import { botEnv, linkChat, startTestBot } from './helpers/telegramBot.js';
@@ -40,8 +41,12 @@ afterAll(async () => {
 });
 
 const { mark, fresh, edited } = chatWaits(() => tg, ADMIN);
-const stored = async (webhookId: string) =>
-  (await gw.db.pool.query<{ name: string; url: string; secret: string | null; events: string[]; status: string }>('select name, url, secret, events, status from endpoint where webhook_id = $1', [webhookId])).rows;
+/** The webhook's endpoints as stored, their secrets opened (secrets are sealed at rest). */
+const stored = async (webhookId: string) => {
+  const vault = createVault({ current: parseKey(TEST_ENCRYPTION_KEY) });
+  const { rows } = await gw.db.pool.query<{ name: string; url: string; secret: string | null; events: string[]; status: string }>('select name, url, secret, events, status from endpoint where webhook_id = $1', [webhookId]);
+  return rows.map((r) => ({ ...r, secret: r.secret === null ? null : vault.open(r.secret, SEALED.secret) }));
+};
 
 /** /webhooks <name> → the webhook's details. */
 async function openDetails(name: string): Promise<ChatMessage> {

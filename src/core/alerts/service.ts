@@ -131,6 +131,10 @@ function toAlert(row: AlertStateRow, d: AlertDecision, s: AlertSettings, timeout
       return [{ ...base, kind: 'recovered', webhookName: d.webhookName, url: d.url, failures: d.failures, lastFailure: null, disabledReason: null }];
     case 'alert':
     case 'group': {
+      // A Disabled endpoint's failures (the 410 that disabled it, the ones before an auto-disable
+      // summarised later) are told by its Disabled alert, which says why and offers Enable: a
+      // failure message after it would take its buttons away in the chat.
+      if (row.endpoint_disabled) return [];
       // The same words as the attempt log's diagnosis (which also cannot tell whether a secret is set).
       const diagnosis = diagnose({ httpCode: d.last.httpCode, errorCode: d.last.errorCode, test: false, hasSecret: true }, timeouts);
       return [{ ...base, kind: d.kind === 'alert' ? 'failing' : 'grouped', webhookName: d.last.webhookName, url: d.last.url, failures: d.failures, lastFailure: { ...d.last, diagnosis }, disabledReason: null }];

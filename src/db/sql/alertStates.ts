@@ -6,6 +6,8 @@ export interface AlertStateRow {
   account_id: string;
   /** The endpoint's webhook (read with the row, not stored in it). */
   webhook_id: string;
+  /** Whether the endpoint is Disabled now (read with the row, not stored in it). */
+  endpoint_disabled: boolean;
   failing: boolean;
   failing_since: Date | null;
   last_alert_at: Date | null;
@@ -17,7 +19,7 @@ export interface AlertStateRow {
   muted_until: Date | null;
 }
 
-const COLUMNS = `s.endpoint_id, s.account_id, e.webhook_id, s.failing, s.failing_since, s.last_alert_at, s.pending_failures,
+const COLUMNS = `s.endpoint_id, s.account_id, e.webhook_id, e.status = 'disabled' as endpoint_disabled, s.failing, s.failing_since, s.last_alert_at, s.pending_failures,
   s.total_failures, s.last_attempt_at, s.last_failure, s.muted_until`;
 
 /** Which of these endpoints have alert state at all: the healthy path's only statement. */
