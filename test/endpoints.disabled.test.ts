@@ -135,7 +135,7 @@ describe('410 Gone disables the endpoint at once', () => {
     await ok(gql(`mutation($id: ID!, $i: UpdateWebhookInput!) { updateWebhook(id: $id, input: $i) { webhookId } }`, { id: gone.webhookId, i: { url: `${rx.url}/gone` } }));
   });
 
-  it('the admin chat gets one alert saying why, with an Enable button that enables it to Pending test', async () => {
+  it('the admin chat gets one alert saying why (no failure message beside it), with an Enable button that enables it to Pending test', async () => {
     const alert = await tg.waitFor(ADMIN, (m) => m.text.startsWith('⛔ Gone hook is disabled'));
     expect(alert.text).toContain('because the receiver answered 410 Gone');
     expect(alert.buttons.flat().map((b) => b.text)).toEqual(['🔎 Details', '✅ Enable']);
@@ -144,6 +144,8 @@ describe('410 Gone disables the endpoint at once', () => {
     await tg.waitFor(ADMIN, (m) => m.messageId === alert.messageId && m.text.includes('Gone hook is enabled'));
     const sent = tg.calls.filter((c) => c.method === 'sendMessage' && String(c.payload.text).includes('Gone hook</b> is disabled'));
     expect(sent).toHaveLength(1);
+    // The 410 itself is told by the Disabled alert only: a failure message after it would take its Enable away.
+    expect(tg.calls.filter((c) => c.method === 'sendMessage' && String(c.payload.text).includes('Gone hook</b> is failing'))).toEqual([]);
     expect((await endpoints(gone.webhookId))[0]).toMatchObject({ status: 'PENDING_TEST', disabledReason: null, disabledAt: null });
   });
 
