@@ -1,11 +1,11 @@
 import type { Config } from '../config.js';
-import type { Core } from '../core/index.js';
+import type { CliCore } from './core.js';
 import type { Database } from '../db/database.js';
 import { queueDepth } from '../db/sql/queueDepth.js';
 
 /** What a command works with. */
 export interface CliContext {
-  core: Core;
+  core: CliCore;
   db: Database;
   config: Config;
   /** Migrations applied when the database was opened (as the gateway does at start). */
