@@ -17,6 +17,16 @@ import { createWebSocketHandler } from './websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** What the API's HTTP and WebSocket halves are built from. */
+export interface GraphQLDeps {
+  schema: GraphQLSchema;
+  core: ApiCore;
+  feeds: GraphQLContext['feeds'];
+  config: Config;
+  log: Logger;
+  listener: Listener;
+}
+
 /**
  * Apollo Server for queries and mutations on a plain node:http server, and graphql-ws for
  * subscriptions on the same server and path. Both build the same context (the caller's
@@ -24,15 +34,7 @@ export const GRAPHQL_PATH = '/graphql';
  * tokens, aliases, depth, directives, cost — before any resolver runs, and the same error
  * masking.
  */
-export async function createGraphQLServer(p: {
-  schema: GraphQLSchema;
-  core: ApiCore;
-  feeds: GraphQLContext['feeds'];
-  config: Config;
-  log: Logger;
-  listener: Listener;
-  chatLink?: GraphQLContext['chatLink'];
-}): Promise<GraphQLHandler> {
+export async function createGraphQLServer(p: GraphQLDeps & { chatLink?: GraphQLContext['chatLink'] }): Promise<GraphQLHandler> {
   const { schema, core, feeds, config, log } = p;
   const chatLink = p.chatLink ?? (() => null);
   const limits = config.graphql;

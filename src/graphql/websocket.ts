@@ -1,18 +1,15 @@
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Config } from '../config.js';
-import type { ApiCore } from './core.js';
 import { publicError } from '../core/errors.js';
 import type { Principal } from '../core/registry/accounts.js';
-import type { Listener } from '../db/listener.js';
 import { API_KEY_CHANNEL } from '../db/sql/channels.js';
-import type { Logger } from '../log.js';
 import { requestIdFrom } from '../observability/requestContext.js';
 import { clientAddress, principalFor, type GraphQLContext } from './context.js';
 import { checkComplexity, checkNesting, LIMIT_CODE, limitRules, parseOptions } from './limits.js';
+import type { GraphQLDeps } from './server.js';
 
 /** graphql-ws close codes this server uses beyond the protocol's own. */
 export const CLOSE = {
@@ -42,16 +39,12 @@ export interface WebSocketHandler {
  * HTTP 429. When a key is revoked — in any process: the revocation is a NOTIFY — every socket
  * authenticated with it is closed with 4403 at once, its subscriptions with it.
  */
-export function createWebSocketHandler(p: {
-  schema: GraphQLSchema;
-  core: ApiCore;
-  feeds: GraphQLContext['feeds'];
-  config: Config;
-  log: Logger;
-  listener: Listener;
-  chatLink: GraphQLContext['chatLink'];
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-}): WebSocketHandler {
+export function createWebSocketHandler(
+  p: GraphQLDeps & {
+    chatLink: GraphQLContext['chatLink'];
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  },
+): WebSocketHandler {
   const { schema, core, feeds, config, log, listener, chatLink, formatError } = p;
   const limits = config.graphql;
   const rules = [...specifiedRules, ...limitRules(limits)];
