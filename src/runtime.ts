@@ -19,8 +19,7 @@ import { embeddedKey } from './db/keyFile.js';
 import { checkSecretsAtRest, sealSecretsAtRest } from './db/secretsAtRest.js';
 import { createListener, type Listener } from './db/listener.js';
 import { migrate } from './db/migrate.js';
-import { buildGatewaySchema } from './graphql/schema.js';
-import { createGraphQLServer } from './graphql/server.js';
+import type { Route } from './http/serve.js';
 import { startHttpServer, startMetricsServer, type GraphQLHandler, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createMetrics, METRICS_PATH } from './observability/metrics.js';
@@ -220,9 +219,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
 
     let http: HttpServer | null = null;
     if (roles.size) {
-      if (roles.has('api')) graphql = await createGraphQLServer({ schema: buildGatewaySchema(), core, feeds, config, log, listener, chatLink: (code) => telegram?.deepLink(code) ?? null });
+      let explorer: Route | null = null;
+      if (roles.has('api')) {
+        // Loaded only here: Apollo and type-graphql are seconds of a process's start-up.
+        const { createApi } = await import('./graphql/api.js');
+        ({ graphql, explorer } = await createApi({ core, feeds, config, log, listener, chatLink: (code) => telegram?.deepLink(code) ?? null }));
+      }
       const servesMetrics = config.metrics.port === undefined;
-      http = await startHttpServer({ config, db, roles: [...roles], graphql, metrics: servesMetrics ? metrics : null, log });
+      http = await startHttpServer({ config, db, roles: [...roles], graphql, explorer, metrics: servesMetrics ? metrics : null, log });
       if (servesMetrics) metricsUrl = `${http.url}${METRICS_PATH}`;
       onStop('HTTP server', () => http?.stop(config.lifecycle.shutdownGraceMs), true);
       if (roles.has('api')) log.info({ url: `${http.url}/graphql`, roles: [...roles] }, 'GraphQL API listening (HTTP and WebSocket)');

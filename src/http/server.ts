@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config, Role } from '../config.js';
 import type { Database } from '../db/database.js';
-import { createExplorer } from '../graphql/explorer.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createHealth } from './health.js';
@@ -35,6 +34,8 @@ export async function startHttpServer(p: {
   db: Database;
   roles: Role[];
   graphql: GraphQLHandler | null;
+  /** The API explorer's page, served before /graphql (the api role, GRAPHQL_EXPLORER=altair). */
+  explorer?: Route | null;
   /** Served here, or null when /metrics has its own port (startMetricsServer). */
   metrics: Metrics | null;
   log: Logger;
@@ -42,7 +43,7 @@ export async function startHttpServer(p: {
   const health = createHealth({ db: p.db, roles: p.roles, timeoutMs: Math.min(1_500, p.config.database.connectTimeoutMs) });
   const routes: Route[] = [(req, res) => health.handle(req, res)];
   if (p.metrics) routes.push((req, res) => p.metrics!.handle(req, res));
-  if (p.graphql && p.config.graphql.explorer === 'altair') routes.push(createExplorer());
+  if (p.explorer) routes.push(p.explorer);
   if (p.graphql) routes.push((req, res) => p.graphql!.handle(req, res));
   const hint = p.graphql ? 'the API is at /graphql' : `this process runs ${p.roles.join(', ')}: only /healthz, /readyz and /metrics are served`;
   return listen(
