@@ -112,7 +112,7 @@ describe('the alert webhook', () => {
     expect(recovered.headers['webhook-id']).not.toBe(hooks.received[1]!.headers['webhook-id']);
   });
 
-  it('a disabled endpoint’s alert, queued as the Disabled status queues it (inside an inTransaction), arrives with its reason, Details and Enable', async () => {
+  it('a disabled endpoint’s alert, queued inside an inTransaction (ORM and SQL on one connection), arrives with its reason, Details and Enable', async () => {
     const before = hooks.received.length;
     const [endpoint] = await gw.gateway.core.webhooks.endpoints(acct.accountId, (await gw.gateway.core.webhooks.list(acct.accountId)).items[0]!.id);
     await inTransaction(gw.gateway.db, ({ sql }) =>

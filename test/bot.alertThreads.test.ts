@@ -100,7 +100,7 @@ describe('alerts that resolve in place', () => {
     expect(labels(again)).toContain('🔁 Retry now');
   });
 
-  it('a disabled endpoint’s alert (built as the Disabled status will raise it) offers Details and Enable, in the open thread', async () => {
+  it('a disabled endpoint’s alert offers Details and Enable, in the open thread', async () => {
     const open = tg.botMessages(ADMIN).filter((m) => m.text.startsWith('🔴 CRM is failing')).at(-1)!;
     const [endpoint] = await gw.core.webhooks.endpoints(acct.accountId, (await gw.core.webhooks.list(acct.accountId)).items[0]!.id);
     await withTransaction(gw.db.pool, (client) =>
