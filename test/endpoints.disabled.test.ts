@@ -230,5 +230,14 @@ describe('the bot disables and enables', () => {
     tg.press(again, '✅ Enable');
     await edited(again, (m) => m.text.includes('is enabled') && labels(m).includes('🧪 Send test'));
     expect((await endpoints(hook.webhookId))[0]).toMatchObject({ status: 'PENDING_TEST', disabledReason: null });
+
+    // The Disabled alert the chat got meanwhile still offers Enable; once the webhook is Active
+    // again, pressing it changes nothing and says so.
+    const alert = await tg.waitFor(ADMIN, (m) => m.text.startsWith('⛔ By hand is disabled by an admin'));
+    const [target] = await api.gateway.core.tests.targets(acct.accountId, { webhookId: hook.webhookId });
+    expect((await api.gateway.core.tests.send(acct.accountId, target!.id)).success).toBe(true);
+    tg.press(alert, '✅ Enable');
+    await edited(alert, (m) => m.text.includes('By hand is not disabled: nothing to enable'));
+    expect((await endpoints(hook.webhookId))[0]).toMatchObject({ status: 'ACTIVE' });
   });
 });

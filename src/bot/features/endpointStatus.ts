@@ -33,6 +33,8 @@ export function endpointStatusFeature(core: BotCore): Composer<BotContext> {
     await ack(ctx, 'Enabled');
     const pending = endpoints.filter((e) => e.status === 'pending_test').length;
     const still = endpoints.filter((e) => e.status === 'disabled').length;
+    // An older alert's Enable, pressed after the webhook was enabled and tested elsewhere.
+    if (!pending && !still) return show(ctx, `✅ <b>${esc(endpoints[0]!.name)}</b> is not disabled: nothing to enable.`, back(endpoints));
     const lines = [`✅ <b>${esc(endpoints[0]!.name)}</b> is enabled: ${plural(pending, 'endpoint')} 🟡 Pending test. Send a test: once it succeeds, the webhook is Active and receives what was kept.`];
     if (still) lines.push(`${plural(still, 'endpoint')} of it stay disabled (enable them from the details).`);
     await show(ctx, lines.join('\n'), back(endpoints));
