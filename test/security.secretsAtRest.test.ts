@@ -12,7 +12,7 @@ import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
 /**
- * Signing secrets and signing keys are stored sealed (AES-256-GCM, key id with each value):
+ * Signing secrets, signing keys and custom header values are stored sealed (AES-256-GCM, key id with each value):
  * PostgreSQL never holds them in plain text, keys rotate, and a database whose values no
  * configured key opens is refused at start.
  */
@@ -21,6 +21,8 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let admin: pg.Client;
 let rx: Receiver;
 const SECRET = 'at-rest-secret-4321';
+/** A custom header's value is often the receiver's API key: sealed like a secret. */
+const HEADER = { name: 'Authorization', value: 'Bearer sk_live_at_rest_8765' };
 const TEST_KID = keyIdOf(parseKey(TEST_ENCRYPTION_KEY));
 
 beforeAll(async () => {
@@ -35,7 +37,8 @@ afterAll(async () => {
   await db.drop();
 });
 
-const stored = async () => (await admin.query<{ id: string; secret: string | null; signing_key: string }>('select id, secret, signing_key from endpoint order by id')).rows;
+const stored = async () =>
+  (await admin.query<{ id: string; secret: string | null; signing_key: string; custom_headers: Array<{ name: string; value: string }> }>('select id, secret, signing_key, custom_headers from endpoint order by id')).rows;
 
 describe('secrets at rest', () => {
   let webhookId: string;
@@ -50,10 +53,13 @@ describe('secrets at rest', () => {
       const saved = await saveActive(gw.core, acct.accountId, { name: 'CRM', url: `${rx.url}/crm`, secret: SECRET, deviceIds: [acct.wa.id, acct.tg.id], events: ['submission'] });
       webhookId = saved.webhookId;
       signingKey = saved.signingKey;
+      await gw.core.webhooks.setHeaders(acct.accountId, webhookId, [HEADER]);
       for (const row of await stored()) {
         expect(row.secret).toMatch(new RegExp(`^enc:v1:${TEST_KID}:[A-Za-z0-9_-]+$`));
         expect(row.signing_key).toMatch(new RegExp(`^enc:v1:${TEST_KID}:`));
-        expect(`${row.secret}${row.signing_key}`).not.toContain(SECRET);
+        expect(row.custom_headers).toEqual([{ name: HEADER.name, value: expect.stringMatching(new RegExp(`^enc:v1:${TEST_KID}:`)) }]);
+        expect(`${row.secret}${row.signing_key}${JSON.stringify(row.custom_headers)}`).not.toContain(SECRET);
+        expect(JSON.stringify(row.custom_headers)).not.toContain('sk_live');
         expect(row.signing_key).not.toContain(signingKey.slice(6, 20));
       }
       expect((await gw.core.webhooks.list(acct.accountId)).items[0]).toMatchObject({ secretHint: '••••4321' });
@@ -65,6 +71,7 @@ describe('secrets at rest', () => {
       await rx.waitFor(n + 1);
       const post = rx.received.at(-1)!;
       expect(post.headers['x-webhook-secret']).toBe(SECRET);
+      expect(post.headers['authorization']).toBe(HEADER.value);
       expect(() => new Webhook(signingKey).verify(post.body, post.headers as Record<string, string>)).not.toThrow();
     } finally {
       await gw.close();
@@ -97,7 +104,9 @@ describe('secrets at rest', () => {
       for (const row of await stored()) {
         expect(row.secret).toMatch(new RegExp(`^enc:v1:${keyIdOf(parseKey(next))}:`));
         expect(row.signing_key).toMatch(new RegExp(`^enc:v1:${keyIdOf(parseKey(next))}:`));
+        expect(row.custom_headers[0]!.value).toMatch(new RegExp(`^enc:v1:${keyIdOf(parseKey(next))}:`));
       }
+      expect((await gw.core.webhooks.settings(accountId, webhookId)).customHeaders).toEqual([{ name: HEADER.name, valueHint: '••••8765' }]);
       expect(await gw.core.webhooks.signingKey(accountId, webhookId)).toBe(signingKey);
     } finally {
       await gw.close();
@@ -114,16 +123,18 @@ describe('secrets at rest', () => {
       const plain = await startTestGateway({ ENCRYPTION_KEY: '' }, { url: plainDb.url });
       const acct = await seedAccount(plain.core);
       const saved = await plain.core.webhooks.save(acct.accountId, { name: 'Old', url: 'https://hooks.example.com/old', secret: SECRET, deviceIds: [acct.wa.id], events: ['submission'] });
+      await plain.core.webhooks.setHeaders(acct.accountId, saved.webhookId, [HEADER]);
       await plain.close();
       const c = new pg.Client(plainDb.url);
       await c.connect();
       try {
-        expect((await c.query('select secret from endpoint')).rows).toEqual([{ secret: SECRET }]);
+        expect((await c.query('select secret, custom_headers from endpoint')).rows).toEqual([{ secret: SECRET, custom_headers: [HEADER] }]);
         const sealed = await startTestGateway({ MIGRATE_ON_START: 'true' }, { url: plainDb.url });
         try {
-          const { rows } = await c.query<{ secret: string; signing_key: string }>('select secret, signing_key from endpoint');
+          const { rows } = await c.query<{ secret: string; signing_key: string; custom_headers: Array<{ value: string }> }>('select secret, signing_key, custom_headers from endpoint');
           expect(rows[0]!.secret).toMatch(new RegExp(`^enc:v1:${TEST_KID}:`));
           expect(rows[0]!.signing_key).toMatch(new RegExp(`^enc:v1:${TEST_KID}:`));
+          expect(rows[0]!.custom_headers[0]!.value).toMatch(new RegExp(`^enc:v1:${TEST_KID}:`));
           expect(await sealed.core.webhooks.signingKey(acct.accountId, saved.webhookId)).toBe(saved.signingKey);
           expect((await sealed.core.webhooks.list(acct.accountId)).items[0]).toMatchObject({ secretHint: '••••4321' });
         } finally {

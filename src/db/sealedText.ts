@@ -1,4 +1,5 @@
-import { Type, type EntityMetadata } from '@mikro-orm/core';
+import { JsonType, Type, type EntityMetadata, type Platform, type TransformContext } from '@mikro-orm/core';
+import type { CustomHeader } from '../core/registry/customHeaders.js';
 import { SEALED, type Vault } from '../core/security/vault.js';
 
 const REMEMBERED_MAX = 10_000;
@@ -52,6 +53,30 @@ export class SealedText extends Type<string | null | undefined, string | null | 
 }
 
 /**
+ * The custom headers column (jsonb): names as they are, each value sealed as a SealedText of its
+ * own purpose, so the registry reads and writes plain headers and an unchanged list converts
+ * back to the very JSON read (no rewrite on an edit that does not touch it).
+ */
+export class SealedHeaders extends JsonType {
+  private readonly values: SealedText;
+
+  constructor(vault: Vault) {
+    super();
+    this.values = new SealedText(vault, SEALED.header);
+  }
+
+  override convertToDatabaseValue(value: unknown, platform: Platform, context?: TransformContext): string | null {
+    const list = Array.isArray(value) ? (value as CustomHeader[]).map((h) => ({ name: h.name, value: this.values.convertToDatabaseValue(h.value) })) : value;
+    return super.convertToDatabaseValue(list, platform, context);
+  }
+
+  override convertToJSValue(value: unknown, platform: Platform, context?: TransformContext): unknown {
+    const list = super.convertToJSValue(value, platform, context);
+    return Array.isArray(list) ? (list as CustomHeader[]).map((h) => ({ name: h.name, value: this.values.convertToJSValue(h.value) })) : list;
+  }
+}
+
+/**
  * Gives this ORM instance's Endpoint metadata its sealed columns (MikroORM copies entity
  * metadata per instance, so each database handle seals with its own vault).
  */
@@ -62,5 +87,6 @@ export function sealColumns(vault: Vault) {
     meta.properties.signingKey!.type = new SealedText(vault, SEALED.signingKey) as never;
     // A rotated-out key still signs during its overlap: sealed like the current one.
     meta.properties.previousSigningKey!.type = new SealedText(vault, SEALED.signingKey) as never;
+    meta.properties.customHeaders!.type = new SealedHeaders(vault) as never;
   };
 }

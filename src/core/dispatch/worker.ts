@@ -21,7 +21,7 @@ import { nextRetry } from './retryPolicy.js';
 import type { PostResult, Sender } from './sender.js';
 import { EndpointSlots } from './slots.js';
 import { withoutEcho } from '../security/secrets.js';
-import { SEALED, type Vault } from '../security/vault.js';
+import { openHeaders, SEALED, type Vault } from '../security/vault.js';
 
 export interface WorkerDeps {
   pool: pg.Pool;
@@ -227,7 +227,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         secret,
         signingKey: deps.vault.open(row.signingKey, SEALED.signingKey),
         previousSigningKey: row.previousSigningKey === null ? null : deps.vault.open(row.previousSigningKey, SEALED.signingKey),
-        customHeaders: row.customHeaders,
+        customHeaders: openHeaders(deps.vault, row.customHeaders),
         messageId: `msg_${row.id}`,
         sentAt: new Date(),
         test: false,

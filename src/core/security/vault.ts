@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
- * Secrets at rest: webhook signing secrets and signing keys are stored sealed with
+ * Secrets at rest: webhook signing secrets, signing keys and custom header values are stored sealed with
  * AES-256-GCM (node:crypto) under a key from the environment, as
  * `enc:v1:<key id>:<base64url(iv ‖ ciphertext ‖ tag)>`. The key id (the first 8 hex digits of
  * the key's SHA-256) travels with each value, so that after a rotation values sealed with the
@@ -98,4 +98,9 @@ export function createVault(keys: { current?: Buffer | null; previous?: readonly
 }
 
 /** The columns sealed values live in; each is the additional data of its values. */
-export const SEALED = { secret: 'endpoint.secret', signingKey: 'endpoint.signing_key' } as const;
+export const SEALED = { secret: 'endpoint.secret', signingKey: 'endpoint.signing_key', header: 'endpoint.custom_headers' } as const;
+
+/** A webhook's custom headers as stored: names as they are, each value sealed (it often is the receiver's API key). */
+export function openHeaders(vault: Vault, headers: ReadonlyArray<{ name: string; value: string }>): Array<{ name: string; value: string }> {
+  return headers.map((h) => ({ name: h.name, value: vault.open(h.value, SEALED.header) }));
+}
