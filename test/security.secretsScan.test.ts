@@ -120,6 +120,14 @@ describe('no secret in any log line or response', () => {
       hooks.push({ webhookId: r.data!.saveWebhooks.webhookId, endpointId: r.data!.saveWebhooks.endpoints[0]!.id, target: r.data!.saveWebhooks.testTargets[0]!.id });
       await call(key, 'mutation($t: ID!) { sendTest(targetId: $t) { success httpStatus responseBody errorText diagnosis { cause } } }', { t: r.data!.saveWebhooks.testTargets[0]!.id });
     }
+    // A custom header's value (an API key for the receiver) is a secret too: shown as a hint only,
+    // and hidden when the hostile receiver echoes it back.
+    for (const [i, hook] of hooks.entries()) {
+      await call(key, 'mutation($id: ID!, $h: [CustomHeaderInput!]!) { setWebhookHeaders(id: $id, headers: $h) { customHeaders { name valueHint } } }', {
+        id: hook.webhookId,
+        h: [{ name: 'Authorization', value: secret(`header ${i}`) }],
+      });
+    }
     const edited = secret('edited secret');
     await call(key, 'mutation($id: ID!, $i: UpdateWebhookInput!) { updateWebhook(id: $id, input: $i) { endpoints { signingKey } } }',
       { id: hooks[0]!.webhookId, i: { name: 'Hook /ok', url: `${rx.url}/ok`, secret: edited, deviceIds: [deviceId], events: ['SUBMISSION'] } }, ['signing key /ok']);

@@ -220,6 +220,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       const stored = storedEventName(row.endpointEvents, row.eventType);
       eventName = stored;
       const secret = row.secret === null ? null : deps.vault.open(row.secret, SEALED.secret);
+      const customHeaders = openHeaders(deps.vault, row.customHeaders);
       const { body, headers } = buildRequest({
         payloadJson: row.payloadJson,
         eventName: stored,
@@ -227,12 +228,12 @@ export function startWorker(deps: WorkerDeps): Worker {
         secret,
         signingKey: deps.vault.open(row.signingKey, SEALED.signingKey),
         previousSigningKey: row.previousSigningKey === null ? null : deps.vault.open(row.previousSigningKey, SEALED.signingKey),
-        customHeaders: openHeaders(deps.vault, row.customHeaders),
+        customHeaders,
         messageId: `msg_${row.id}`,
         sentAt: new Date(),
         test: false,
       });
-      r = withoutEcho(await deps.sender.post({ url: row.url, body, headers, timeoutMs: s.timeoutMs }), secret);
+      r = withoutEcho(await deps.sender.post({ url: row.url, body, headers, timeoutMs: s.timeoutMs }), { secret, customHeaders });
     } catch (e) {
       reportError(e);
       r = internalFailure(e);

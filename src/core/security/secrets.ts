@@ -33,15 +33,22 @@ export const SECRET_SHAPES: readonly RegExp[] = [
   /(?:(?<=\/bot)|(?<![A-Za-z0-9_-]))[0-9]{5,15}:[A-Za-z0-9_-]{20,}/g,
 ];
 
+/** Custom header values this long or longer are hidden in echoes; shorter ones are flags, not secrets, and hiding them would garble bodies. */
+export const ECHOED_HEADER_MIN = 8;
+
 /**
- * A response as it may be logged: a receiver that echoes the X-Webhook-Secret it was sent (in
- * its body, or a redirect's Location) must not have it stored in the attempt log and shown
- * to whoever reads the log.
+ * A response as it may be logged: a receiver that echoes the X-Webhook-Secret or a custom
+ * header's value it was sent (its API key, say: in its body, or a redirect's Location) must not
+ * have it stored in the attempt log and shown to whoever reads the log.
  */
-export function withoutEcho<T extends { responseBody: string | null; errorText: string | null }>(r: T, secret: string | null): T {
-  if (!secret) return r;
+export function withoutEcho<T extends { responseBody: string | null; errorText: string | null }>(
+  r: T,
+  sent: { secret: string | null; customHeaders: ReadonlyArray<{ value: string }> },
+): T {
+  const secrets = [...(sent.secret ? [sent.secret] : []), ...sent.customHeaders.map((h) => h.value).filter((v) => v.length >= ECHOED_HEADER_MIN)];
+  if (!secrets.length) return r;
   // As sent, as a JSON string holds it, and percent-encoded (a Location's query).
-  const forms = [...new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])];
+  const forms = [...new Set(secrets.flatMap((x) => [x, JSON.stringify(x).slice(1, -1), encodeURIComponent(x)]))].sort((a, b) => b.length - a.length);
   const hide = (t: string | null) => (t === null ? t : forms.reduce((out, f) => (out.includes(f) ? out.split(f).join('[redacted]') : out), t));
   return { ...r, responseBody: hide(r.responseBody), errorText: hide(r.errorText) };
 }

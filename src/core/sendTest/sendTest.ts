@@ -48,7 +48,7 @@ export async function sendTest(ctx: CoreContext, accountId: string, targetIdValu
     sentAt,
     test: true,
   });
-  const r = withoutEcho(await ctx.sender.post({ url: endpoint.url, body, headers, timeoutMs: ctx.config.delivery.testTimeoutMs }), endpoint.secret ?? null);
+  const r = withoutEcho(await ctx.sender.post({ url: endpoint.url, body, headers, timeoutMs: ctx.config.delivery.testTimeoutMs }), { secret: endpoint.secret ?? null, customHeaders: endpoint.customHeaders });
   const attempt: AttemptInsert = attemptRecord(
     {
       accountId,
