@@ -28,4 +28,11 @@ describe('the claim is planned for the queue as it is', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.config).toContain('plan_cache_mode=force_custom_plan');
   });
+
+  it('the claim reads by key, never a whole table (a redefinition of claim_deliveries keeps enable_seqscan off)', async () => {
+    const { rows } = await client.query<{ config: string[] | null }>(
+      `select proconfig as config from pg_proc where proname = 'claim_deliveries'`,
+    );
+    expect(rows[0]!.config).toContain('enable_seqscan=off');
+  });
 });
