@@ -19,13 +19,31 @@ describe('the claim scheduler', () => {
     expect(s.claimSize(0, 100, 100)).toBe(0);
   });
 
-  it('after a claim that left nothing behind, it waits for a reason (an announcement)', () => {
+  it('after a claim that found nothing, it waits for a reason (an announcement), however many slots free', () => {
     const s = new ClaimScheduler();
     s.claimStarted();
-    s.claimSucceeded(3, 100, false, 3);
+    s.claimSucceeded(0, 100, false, 40);
+    for (let i = 0; i < 40; i++) s.slotFreed();
     expect(s.claimSize(0, 100, 100)).toBe(0);
     s.announce();
     expect(s.claimSize(0, 100, 100)).toBe(100);
+  });
+
+  it('a short claim that found work may have left some (a lane gives its share of a claim at most): it looks again once half of what is in flight came back', () => {
+    const s = new ClaimScheduler();
+    s.claimStarted();
+    s.claimSucceeded(85, 100, false, 85);
+    for (let i = 0; i < 41; i++) {
+      s.slotFreed();
+      expect(s.claimSize(0, 100, 100)).toBe(0);
+    }
+    s.slotFreed();
+    expect(s.claimSize(0, 100, 100)).toBe(100);
+    // Then one that finds nothing ends it.
+    s.claimStarted();
+    s.claimSucceeded(0, 100, false, 0);
+    s.slotFreed();
+    expect(s.claimSize(0, 128, 100)).toBe(0);
   });
 
   it('a full claim leaves work behind: it claims again as soon as there is room', () => {

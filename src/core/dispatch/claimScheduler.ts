@@ -7,8 +7,8 @@
  *   any ──(stop)──▶ draining: never claims again; the worker finishes or hands back what it holds.
  *
  * Reasons to claim: work was announced (a publisher's NOTIFY, the poll, a listener that came
- * back, an endpoint resumed), the last claim came back full, or the last claim was cut short
- * by slots and enough of them have freed since.
+ * back, an endpoint resumed), the last claim came back full, or the last claim found work
+ * (or was cut short by slots) and enough slots have freed since.
  */
 export type ClaimState =
   | { kind: 'idle' }
@@ -24,8 +24,8 @@ export class ClaimScheduler {
   private current: ClaimState = { kind: 'idle' };
   /** Work may be waiting: announced, found by the poll, or the last claim was full. */
   private announced = true;
-  /** The last claim was cut short by an endpoint's slots: freed slots are a reason to claim. */
-  private slotBound = false;
+  /** The last claim may have left work behind (it found some, or slots cut it): freed slots are a reason to claim. */
+  private leftWork = false;
   /** Slots freed since the last claim started; a claim waits for a few rather than one. */
   private freed = 0;
   private wakeAfter = 1;
@@ -49,7 +49,7 @@ export class ClaimScheduler {
   claimSize(now: number, freeSlots: number, batchSize: number): number {
     if (this.current.kind === 'backingOff' && now >= this.current.until) this.current = { kind: 'idle' };
     if (this.current.kind !== 'idle' || freeSlots <= 0) return 0;
-    if (!this.announced && !(this.slotBound && this.freed >= this.wakeAfter)) return 0;
+    if (!this.announced && !(this.leftWork && this.freed >= this.wakeAfter)) return 0;
     return Math.min(batchSize, freeSlots);
   }
 
@@ -67,7 +67,12 @@ export class ClaimScheduler {
     if (this.current.kind === 'draining') return;
     this.current = { kind: 'idle' };
     this.backoffMs = 0;
-    this.slotBound = cutBySlots || got >= limit;
+    // A claim that found work may have left some behind although it came back short: each
+    // lane gives at most its share of a claim, and lanes whose deliveries are all in flight
+    // take a share and give nothing. Measured (1,000 endpoints, the last ~5 % of a burst):
+    // waiting for the poll instead served one claim a second for 4–10 s. Only a claim that
+    // found nothing waits for a reason.
+    this.leftWork = cutBySlots || got > 0;
     // A full claim leaves work behind: claim again as soon as there is room.
     if (got >= limit) this.announced = true;
     // Claim again once half of what is in flight has come back (at least one slot): a claim
