@@ -84,4 +84,11 @@ describe('docker-compose.yml', () => {
       expect([name, s.environment?.TELEGRAM_BOT_TOKEN]).toEqual([name, '${TELEGRAM_BOT_TOKEN:-}']);
     }
   });
+
+  it('requires ENCRYPTION_KEY and gives it to every gateway process (an external database gets no generated key)', () => {
+    for (const [name, s] of gatewayServices) {
+      expect([name, s.environment?.ENCRYPTION_KEY]).toEqual([name, expect.stringMatching(/^\$\{ENCRYPTION_KEY:\?.+\}$/)]);
+      expect([name, s.environment?.ENCRYPTION_PREVIOUS_KEYS]).toEqual([name, '${ENCRYPTION_PREVIOUS_KEYS:-}']);
+    }
+  });
 });
