@@ -25,8 +25,14 @@ describe('routing: who gets a live event', () => {
     expect(r.notRoutedReason).toContain('Autoreply');
   });
 
-  it('an unchecked event is not delivered', async () => {
-    expect((await f.publish(f.acct.wa, 'submission')).deliveriesQueued).toBe(0);
+  it('an unchecked event is not delivered, and the publisher is told why', async () => {
+    const r = await f.publish(f.acct.wa, 'submission');
+    expect(r.deliveriesQueued).toBe(0);
+    expect(r.notRoutedReason).toContain('no Active endpoint of this device subscribes to submission');
+  });
+
+  it('a delivered event has no reason attached', async () => {
+    expect((await f.publish(f.acct.wa, 'incoming_message')).notRoutedReason).toBeNull();
   });
 
   it('a device not linked to the endpoint is not delivered', async () => {

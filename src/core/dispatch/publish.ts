@@ -25,7 +25,7 @@ export interface PublishInput {
 export interface PublishResult {
   eventId: string;
   deliveriesQueued: number;
-  /** Why the device's event goes to no endpoint at all (e.g. its handler is not Webhook). */
+  /** Why the event goes to no endpoint: the device's handler does not route it, or no Active endpoint of the device subscribes to it. Null when deliveries were queued. */
   notRoutedReason: string | null;
   /** True when this is the stored result of an earlier publish with the same idempotency key. */
   replayed: boolean;
@@ -106,7 +106,7 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
     : (await insertEvents(ctx.db.pool, rows)).map((r, i) => ({ ...r, notRoutedReason: reasons[i] ?? null, replayed: false }));
   const published = stored.flatMap((r, i) => (r.replayed ? [] : [{ eventId: r.eventId, type: rows[i]!.type, channel: channels[i]!, accountId: rows[i]!.accountId, deliveries: r.deliveries }]));
   if (published.length) ctx.events.emit('dispatch:published', { events: published, startedAt, durationMs: performance.now() - t0 });
-  return stored.map((r) => ({ eventId: r.eventId, deliveriesQueued: r.deliveries, notRoutedReason: r.notRoutedReason, replayed: r.replayed }));
+  return stored.map((r, i) => ({ eventId: r.eventId, deliveriesQueued: r.deliveries, notRoutedReason: r.notRoutedReason ?? (r.deliveries ? null : noSubscriber(inputs[i]!.event)), replayed: r.replayed }));
 }
 
 /** In a batch, a validation error names the event it is about (`events[3].data.form`). */
@@ -143,3 +143,7 @@ export async function redeliverFailed(
   if (queued === null) throw notFound('endpoint', 'endpointId');
   return { queued };
 }
+
+/** A routed event that queued nothing: stored (it is in the log), but no endpoint wanted it. */
+const noSubscriber = (type: string) =>
+  `no Active endpoint of this device subscribes to ${type}: add the event to a webhook of the device (a Pending test endpoint receives live events once a test succeeds)`;

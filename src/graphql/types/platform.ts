@@ -10,7 +10,7 @@ export class PublishEventPayload {
   @Field(() => Int, { description: 'Deliveries queued: one per Active endpoint linked to the device and subscribed to the event.' })
   deliveriesQueued!: number;
 
-  @Field(() => String, { nullable: true, description: 'Why the event goes nowhere at all (e.g. the device\'s handler is not Webhook).' })
+  @Field(() => String, { nullable: true, description: 'Why the event goes to no endpoint: the device\'s handler does not route it (not Webhook), or no Active endpoint of the device subscribes to it. Null when deliveries were queued.' })
   notRoutedReason!: string | null;
 
   @Field({ description: 'True when this answers an earlier publish with the same idempotency key: nothing new was stored or queued.' })
