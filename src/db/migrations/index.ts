@@ -10,6 +10,7 @@ import { Migration20261201220000_security } from './Migration20261201220000_secu
 import { Migration20261201225000_disabled } from './Migration20261201225000_disabled.js';
 import { Migration20261201230000_alertOutbox } from './Migration20261201230000_alertOutbox.js';
 import { Migration20261201235000_claimByKey } from './Migration20261201235000_claimByKey.js';
+import { Migration20261202000000_rateBursts } from './Migration20261202000000_rateBursts.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -27,4 +28,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201225000_disabled', class: Migration20261201225000_disabled },
   { name: 'Migration20261201230000_alertOutbox', class: Migration20261201230000_alertOutbox },
   { name: 'Migration20261201235000_claimByKey', class: Migration20261201235000_claimByKey },
+  { name: 'Migration20261202000000_rateBursts', class: Migration20261202000000_rateBursts },
 ];
