@@ -113,6 +113,9 @@ describe('alerts from two gateway processes', () => {
     const before = await liveAttempts();
     await publish(3);
     await eventually(async () => (await liveAttempts()) === before + 3, '3 more attempts');
+    // Both processes have evaluated all three (their batches come in any order: the newest
+    // attempt's alone would already satisfy settled()), then nothing is left pending.
+    await eventually(async () => (await a.db.pool.query('select total_failures from alert_state where endpoint_id = $1', [endpointId])).rows[0]?.total_failures === 3, 'the three failures evaluated');
     await settled();
     expect(sent).toEqual([]);
     const { rows } = await a.db.pool.query('select failing, total_failures from alert_state where endpoint_id = $1', [endpointId]);
