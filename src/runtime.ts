@@ -18,6 +18,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { embeddedKey } from './db/keyFile.js';
 import { checkSecretsAtRest, sealSecretsAtRest } from './db/secretsAtRest.js';
 import { createListener, type Listener } from './db/listener.js';
+import { readInstallationId } from './db/sql/installation.js';
 import { migrate } from './db/migrate.js';
 import type { Route } from './http/serve.js';
 import { startHttpServer, startMetricsServer, type GraphQLHandler, type HttpServer } from './http/server.js';
@@ -115,7 +116,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     if (!vault.keyId) log.warn('ENCRYPTION_KEY is not set: webhook secrets and signing keys are stored in plain text in the database');
     const listener = createListener(url, { settings: config.database, onError: (e) => log.warn({ err: e }, 'LISTEN connection problem; reconnecting') });
     onStop('LISTEN connection', () => listener.close());
-    const core = createCore({ db, config, resolve: opts.resolve });
+    const core = createCore({ db, config, installation: await readInstallationId(db.pool), resolve: opts.resolve });
     onStop('core', () => core.close());
     core.events.setErrorSink((e) => log.error({ err: e }, 'event listener failed'));
     core.events.on('dispatch:error', ({ error }) => log.error({ err: error }, 'delivery worker step failed'));
@@ -130,7 +131,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     await listener.ready();
 
     // Observers first, so they are stopped last: the final spans and counts of a stop are kept.
-    const tracing = startTracing({ events: core.events, settings: config.tracing, onError: (e) => log.warn({ err: e }, 'trace export failed') });
+    const tracing = startTracing({ events: core.events, settings: config.tracing, webhookId: core.ctx.webhookIds.delivery, onError: (e) => log.warn({ err: e }, 'trace export failed') });
     if (tracing) onStop('tracing', () => tracing.close());
     let graphql: GraphQLHandler | null = null;
     const metrics = createMetrics({ events: core.events, pool: db.pool, settings: config.metrics, liveSubscribers: () => graphql?.subscriptions() ?? 0 });
@@ -175,7 +176,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       const settings = { ...config.delivery, ...overrides };
       const sender = createSender({ targets: core.ctx.targets, connectionsPerOrigin: settings.endpointConcurrency, responseBodyLimit: settings.responseBodyLimit });
       senders.push(sender);
-      const worker = startWorker({ pool: db.pool, listener, sender, settings, events: core.events, vault });
+      const worker = startWorker({ pool: db.pool, listener, sender, settings, events: core.events, vault, webhookIds: core.ctx.webhookIds });
       workers.push(worker);
       return worker;
     };

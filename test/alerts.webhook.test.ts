@@ -72,7 +72,7 @@ describe('the alert webhook', () => {
     await hooks.waitFor(2);
     const [refused, taken] = hooks.received;
     expect(refused!.headers['webhook-id']).toBe(taken!.headers['webhook-id']);
-    expect(taken!.headers['webhook-id']).toMatch(/^alert_\d+$/);
+    expect(taken!.headers['webhook-id']).toMatch(/^alert_[0-9a-f]{12}_\d+$/);
     expect(taken!.headers['user-agent']).toBe('Kirisan-Alerts/1.0');
     const body = new Webhook(signingKey).verify(taken!.body, headersOf(taken!.headers)) as { type: string; data: Record<string, unknown> };
     const endpointId = saved.endpoints[0]!.id;

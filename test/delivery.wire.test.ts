@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePayload } from '../src/core/events/index.js';
 import type { EventType, SubscribedEvent } from '../src/core/terms.js';
 import type { DeviceView } from '../src/core/registry/devices.js';
-import { seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { createTestDatabase } from './helpers/db.js';
+import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
 
@@ -120,5 +121,35 @@ describe('a live delivery on the wire', () => {
     const got = rx.received[n]!;
     expect(got.headers['user-agent']).toBe('Kirisan-Webhook-Test/1.0');
     expect(JSON.parse(got.body)).toMatchObject({ event: 'incoming_message', production: false });
+  });
+});
+
+describe('webhook-ids across installations', () => {
+  it('a wiped database, whose delivery ids start again from 1, does not repeat a webhook-id a receiver has seen', async () => {
+    /** A new installation (an empty database, migrated at start) delivering its first event. */
+    async function firstDelivery() {
+      const empty = await createTestDatabase({ empty: true });
+      const fresh = await startTestGateway({ MIGRATE_ON_START: 'true' }, { url: empty.url });
+      try {
+        const a = await seedAccount(fresh.core);
+        await saveActive(fresh.core, a.accountId, { name: 'dedup', url: `${rx.url}/dedup`, deviceIds: [a.wa.id], events: ['submission'] });
+        fresh.startWorker();
+        const n = rx.received.length;
+        await fresh.core.dispatch.publish(a.accountId, { deviceToken: a.wa.token, event: 'submission', data: publishedData('submission', a.wa) });
+        await rx.waitFor(n + 1);
+        // The receiver has the POST a moment before its attempt is written.
+        const deliveryId = await eventually(async () => (await fresh.db.pool.query<{ delivery_id: string }>(`select delivery_id from attempt where not test`)).rows[0]?.delivery_id, 'the attempt recorded');
+        return { deliveryId, webhookId: String(rx.received.at(-1)!.headers['webhook-id']) };
+      } finally {
+        await fresh.close();
+        await empty.drop();
+      }
+    }
+    const before = await firstDelivery();
+    const after = await firstDelivery();
+    expect(after.deliveryId).toBe(before.deliveryId);
+    expect(before.webhookId).toMatch(/^msg_[0-9a-f]{12}_\d+$/);
+    expect(after.webhookId).toMatch(/^msg_[0-9a-f]{12}_\d+$/);
+    expect(after.webhookId).not.toBe(before.webhookId);
   });
 });

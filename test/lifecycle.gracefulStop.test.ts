@@ -64,11 +64,14 @@ describe('a graceful stop (SIGTERM)', () => {
         const { rows } = await gw.db.pool.query<{ n: number }>(`select count(*)::int as n from delivery where status <> 'succeeded'`);
         return rows[0]!.n === 0;
       }, 'every delivery succeeded');
-      const attempts = await gw.db.pool.query<{ webhook_id: string; attempt_number: number; outcome: string; error_code: string | null }>(
-        `select 'msg_' || delivery_id as webhook_id, attempt_number, outcome, error_code from attempt where not test order by delivery_id, attempt_number`,
+      const attempts = await gw.db.pool.query<{ delivery_id: string; attempt_number: number; outcome: string; error_code: string | null }>(
+        `select delivery_id, attempt_number, outcome, error_code from attempt where not test order by delivery_id, attempt_number`,
       );
       const byDelivery = new Map<string, string[]>();
-      for (const a of attempts.rows) byDelivery.set(a.webhook_id, [...(byDelivery.get(a.webhook_id) ?? []), `${a.attempt_number}:${a.error_code ?? a.outcome}`]);
+      for (const a of attempts.rows) {
+        const id = gw.core.ctx.webhookIds.delivery(a.delivery_id);
+        byDelivery.set(id, [...(byDelivery.get(id) ?? []), `${a.attempt_number}:${a.error_code ?? a.outcome}`]);
+      }
       expect(byDelivery.size).toBe(16);
       for (const id of finished) {
         expect(byDelivery.get(id)).toEqual(['1:success']); // recorded by the stopping worker, never sent again

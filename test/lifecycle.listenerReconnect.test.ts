@@ -51,7 +51,7 @@ describe('the LISTEN connection lost and back', () => {
     feed.subscribe(acct.accountId, null, (a) => seen.push(a));
     // A worker that only learns of work through this listener: its poll is far beyond the test.
     const sender = createSender({ targets: gw.core.ctx.targets, connectionsPerOrigin: 4, responseBodyLimit: 1024 });
-    const worker = startWorker({ pool: gw.db.pool, listener, sender, settings: { ...gw.config.delivery, pollMs: 3_600_000 }, events: gw.core.events, vault: createVault({ current: parseKey(TEST_ENCRYPTION_KEY) }) });
+    const worker = startWorker({ pool: gw.db.pool, listener, sender, settings: { ...gw.config.delivery, pollMs: 3_600_000 }, events: gw.core.events, vault: createVault({ current: parseKey(TEST_ENCRYPTION_KEY) }), webhookIds: gw.core.ctx.webhookIds });
     try {
       await listener.ready();
       await publish();

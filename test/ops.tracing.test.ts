@@ -72,7 +72,7 @@ describe('traces', () => {
       );
       await rx.waitFor(2);
       const webhookId = rx.received[1]!.headers['webhook-id'];
-      expect(webhookId).toMatch(/^msg_\d+$/);
+      expect(webhookId).toMatch(/^msg_[0-9a-f]{12}_\d+$/);
     } finally {
       // Stopping flushes what the exporter still holds.
       await api.close();
@@ -93,7 +93,7 @@ describe('traces', () => {
       const post = live[0]!;
       const webhookId = attr(post, 'webhook.id') as string;
       const eventId = (attr(publish!, 'kirisan.event_ids') as string[])[0]!;
-      expect(webhookId).toMatch(/^msg_\d+$/);
+      expect(webhookId).toMatch(/^msg_[0-9a-f]{12}_\d+$/);
       expect(attr(claim!, 'webhook.ids')).toEqual([webhookId]);
       expect(attr(record!, 'webhook.ids')).toEqual([webhookId]);
       expect(attr(post, 'kirisan.event_id')).toBe(eventId);

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { webhookIds } from '../../src/core/webhookIds.js';
+import { readInstallationId } from '../../src/db/sql/installation.js';
 import type { Receipts } from './receiver.js';
 
 /** Published vs delivered for a set of endpoints: the bench's exactly-once check. */
@@ -27,7 +29,8 @@ export async function deliveriesSince(pool: pg.Pool, afterId: string, endpointId
      select delivery_id, event_id from attempt where delivery_id > $1 and endpoint_id = any($2::uuid[]) and not test`,
     [afterId, endpointIds],
   );
-  return new Map(rows.map((r) => [`msg_${r.id}`, r.event_id]));
+  const ids = webhookIds(await readInstallationId(pool));
+  return new Map(rows.map((r) => [ids.delivery(r.id), r.event_id]));
 }
 
 /** The last delivery id handed out (the queue itself may be empty). */

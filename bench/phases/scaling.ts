@@ -169,7 +169,7 @@ async function duplicateCauses(bench: BenchCore, ids: string[]): Promise<string>
   const { rows } = await bench.db.pool.query<{ cause: string; n: number }>(
     `select coalesce(error_code, outcome) || ' (attempt ' || attempt_number || ')' as cause, count(*)::int as n
        from attempt where delivery_id = any($1::bigint[]) group by 1 order by 2 desc`,
-    [[...twice].map((id) => id.replace(/^msg_/, ''))],
+    [[...twice].map((id) => id.slice(id.lastIndexOf('_') + 1))],
   );
   return ` (their attempts: ${rows.map((r) => `${r.cause} × ${r.n}`).join(', ') || 'none recorded'})`;
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { createCore } from '../core/index.js';
 import { isCoreError } from '../core/errors.js';
 import { openDatabase } from '../db/database.js';
+import { readInstallationId } from '../db/sql/installation.js';
 import { migrate } from '../db/migrate.js';
 import { loadEnvFile } from '../envFile.js';
 import { cliDatabase, type CliDatabase } from './database.js';
@@ -58,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     // As the gateway does at start (under the same advisory lock): a fresh database gets its schema first.
     const applied = await migrate(where.url, config.database).catch(unreachable);
     const db = await openDatabase(where.url, { ...config.database, poolMax: 2, ormPoolMax: 2 }).catch(unreachable);
-    const core = createCore({ db, config });
+    const core = createCore({ db, config, installation: await readInstallationId(db.pool) });
     try {
       const out: Output = await command.run({ core, db, config, applied }, args, { label: values.label });
       process.stdout.write(json ? `${JSON.stringify(out.data, null, 2)}\n` : `${out.text}\n`);

@@ -4,6 +4,7 @@ import type { Sender } from './dispatch/sender.js';
 import type { GatewayEvents } from './observe.js';
 import type { AuthLimiter } from './security/authLimiter.js';
 import type { TargetPolicy } from './security/urlGuard.js';
+import type { WebhookIds } from './webhookIds.js';
 
 /** What every core service is built from; passed in, never looked up globally. */
 export interface CoreContext {
@@ -17,4 +18,6 @@ export interface CoreContext {
   /** Failed authentications per client address, in this process. */
   authLimiter: AuthLimiter;
   now: () => Date;
+  /** The webhook-ids of this installation's deliveries and alerts. */
+  webhookIds: WebhookIds;
 }

@@ -26,11 +26,14 @@ import { deleteWebhook, getEndpoint, getSigningKey, getWebhookEndpoints, saveWeb
 import { createAuthLimiter } from './security/authLimiter.js';
 import { systemResolver, type Resolver } from './security/urlGuard.js';
 import { getTestTarget, listTestTargets } from './sendTest/targets.js';
+import { webhookIds } from './webhookIds.js';
 import { sendTest } from './sendTest/sendTest.js';
 
 export interface CoreDeps {
   db: Database;
   config: Config;
+  /** The database's installation id (db/sql/installation.ts), read once at start: part of every webhook-id. */
+  installation: string;
   /** DNS for the URL guard; tests pass a fake one for outside-world names. */
   resolve?: Resolver;
   now?: () => Date;
@@ -62,6 +65,7 @@ export function createCore(deps: CoreDeps) {
     events,
     authLimiter: createAuthLimiter(deps.config.auth),
     now: deps.now ?? (() => new Date()),
+    webhookIds: webhookIds(deps.installation),
     sender: createSender({
       targets,
       connectionsPerOrigin: 4,
@@ -172,7 +176,7 @@ export function createCore(deps: CoreDeps) {
       /** The account's alert webhook (operational webhook): every alert, signed, to a URL. */
       webhook: { set: bind(ctx, setAlertWebhook), remove: bind(ctx, removeAlertWebhook), get: bind(ctx, getAlertWebhook) },
       /** The notifier of alert webhooks, for the outbox sender of any process. */
-      webhookNotifier: createWebhookNotifier({ sender: ctx.sender, target: (accountId) => alertWebhookTarget(ctx, accountId), now: ctx.now }),
+      webhookNotifier: createWebhookNotifier({ sender: ctx.sender, target: (accountId) => alertWebhookTarget(ctx, accountId), webhookId: ctx.webhookIds.alert, now: ctx.now }),
     },
     close: () => ctx.sender.close(),
   };

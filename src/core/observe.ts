@@ -35,7 +35,7 @@ export interface PublishedEvent {
   deliveries: number;
 }
 
-/** A claimed delivery as observers see it; its webhook-id is `msg_<deliveryId>`. */
+/** A claimed delivery as observers see it; its webhook-id is `msg_<installation>_<deliveryId>` (webhookIds.ts). */
 export interface ClaimedRef {
   deliveryId: string;
   eventId: string;

@@ -30,7 +30,7 @@ const REMEMBERED = 20_000;
  * linked to its POSTs). Search by `webhook.id` or `kirisan.event_id` to follow one delivery.
  * Returns null when no endpoint is configured: tracing is off and costs nothing.
  */
-export function startTracing(deps: { events: GatewayEvents; settings: Config['tracing']; onError?: (e: unknown) => void }): Tracing | null {
+export function startTracing(deps: { events: GatewayEvents; settings: Config['tracing']; webhookId: (deliveryId: string) => string; onError?: (e: unknown) => void }): Tracing | null {
   const { endpoint, serviceName } = deps.settings;
   if (!endpoint) return null;
   const provider = new TracerProvider({
@@ -54,7 +54,7 @@ export function startTracing(deps: { events: GatewayEvents; settings: Config['tr
       kind: SpanKind.CONSUMER,
       startTime: new Date(startedAt),
       links,
-      attributes: { 'webhook.ids': deliveries.map((d) => webhookId(d.deliveryId)), 'kirisan.worker': workerId, 'kirisan.claim.limit': limit, 'kirisan.claim.size': deliveries.length },
+      attributes: { 'webhook.ids': deliveries.map((d) => deps.webhookId(d.deliveryId)), 'kirisan.worker': workerId, 'kirisan.claim.limit': limit, 'kirisan.claim.size': deliveries.length },
     });
     span.end(new Date(startedAt + durationMs));
     p.span = span.spanContext();
@@ -87,17 +87,17 @@ export function startTracing(deps: { events: GatewayEvents; settings: Config['tr
     deps.events.on('dispatch:attempts', ({ attempts, startedAt, durationMs }) => {
       const links: Link[] = attempts.map((a) => {
         const claim = a.deliveryId ? claims.take(a.deliveryId) : undefined;
-        return { context: post(tracer, a, claim ? { span: claimSpan(claim.pending), eventId: claim.eventId } : undefined) };
+        return { context: post(tracer, deps.webhookId, a, claim ? { span: claimSpan(claim.pending), eventId: claim.eventId } : undefined) };
       });
       const span = tracer.startSpan('record', {
         kind: SpanKind.INTERNAL,
         startTime: new Date(startedAt),
         links,
-        attributes: { 'webhook.ids': attempts.flatMap((a) => (a.deliveryId ? [webhookId(a.deliveryId)] : [])), 'kirisan.record.size': attempts.length },
+        attributes: { 'webhook.ids': attempts.flatMap((a) => (a.deliveryId ? [deps.webhookId(a.deliveryId)] : [])), 'kirisan.record.size': attempts.length },
       });
       span.end(new Date(startedAt + durationMs));
     }),
-    deps.events.on('test:sent', ({ attempt }) => void post(tracer, attempt, undefined)),
+    deps.events.on('test:sent', ({ attempt }) => void post(tracer, deps.webhookId, attempt, undefined)),
   ];
 
   return {
@@ -109,7 +109,7 @@ export function startTracing(deps: { events: GatewayEvents; settings: Config['tr
 }
 
 /** One POST as a span placed at the time it happened; returns its context for links. */
-function post(tracer: Tracer, a: AttemptInsert, claim: { span: SpanContext; eventId: string } | undefined): SpanContext {
+function post(tracer: Tracer, webhookId: (deliveryId: string) => string, a: AttemptInsert, claim: { span: SpanContext; eventId: string } | undefined): SpanContext {
   const parent = claim ? trace.setSpanContext(context.active(), claim.span) : context.active();
   const span = tracer.startSpan(
     'POST',
@@ -139,7 +139,6 @@ function post(tracer: Tracer, a: AttemptInsert, claim: { span: SpanContext; even
   return span.spanContext();
 }
 
-const webhookId = (deliveryId: string) => `msg_${deliveryId}`;
 
 /** Only the host: a URL's path or query may carry a receiver's token. */
 function hostOf(url: string): string {

@@ -74,7 +74,7 @@ export type AlertAction =
 
 /** A message for the account's admins, as data: each notifier renders it its own way. */
 export interface Alert {
-  /** One per decided alert, shared by its recipients; the alert webhook's `webhook-id` is `alert_<id>`. */
+  /** One per decided alert, shared by its recipients; the alert webhook's `webhook-id` is `alert_<installation>_<id>`. */
   id: string;
   kind: AlertKind;
   accountId: string;

@@ -34,13 +34,15 @@ export interface WebhookNotifierDeps {
   sender: Pick<Sender, 'post'>;
   /** The account's alert webhook now; null once removed. */
   target: (accountId: string) => Promise<{ url: string; signingKey: string } | null>;
+  /** The alert's webhook-id (core/webhookIds.ts). */
+  webhookId: (alertId: string) => string;
   now?: () => Date;
 }
 
 /**
  * The second notifier: a signed POST of each alert to the account's alert webhook, through
  * the same guarded sender as every webhook (a URL that turned private is refused). The
- * `webhook-id` is `alert_<id>`, the same on every retry, so a receiver drops repeats. Any
+ * `webhook-id` is `alert_<installation>_<id>`, the same on every retry, so a receiver drops repeats. Any
  * 2xx is taken; anything else is retried by the outbox.
  */
 export function createWebhookNotifier(deps: WebhookNotifierDeps): Notifier {
@@ -51,7 +53,7 @@ export function createWebhookNotifier(deps: WebhookNotifierDeps): Notifier {
       const target = await deps.target(recipient.address);
       if (!target) throw new Undeliverable('the account has no alert webhook any more');
       const body = JSON.stringify(alertWebhookBody(alert));
-      const id = `alert_${alert.id}`;
+      const id = deps.webhookId(alert.id);
       const sentAt = now();
       const r = await deps.sender.post({
         url: target.url,

@@ -22,6 +22,7 @@ import type { PostResult, Sender } from './sender.js';
 import { EndpointSlots } from './slots.js';
 import { withoutEcho } from '../security/secrets.js';
 import { openHeaders, SEALED, type Vault } from '../security/vault.js';
+import type { WebhookIds } from '../webhookIds.js';
 
 export interface WorkerDeps {
   pool: pg.Pool;
@@ -31,6 +32,7 @@ export interface WorkerDeps {
   events: GatewayEvents;
   /** Opens the endpoint's sealed secret and signing key (cached per stored value). */
   vault: Vault;
+  webhookIds: WebhookIds;
   workerId?: string;
   breaker?: BreakerPolicy;
 }
@@ -229,7 +231,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         signingKey: deps.vault.open(row.signingKey, SEALED.signingKey),
         previousSigningKey: row.previousSigningKey === null ? null : deps.vault.open(row.previousSigningKey, SEALED.signingKey),
         customHeaders,
-        messageId: `msg_${row.id}`,
+        messageId: deps.webhookIds.delivery(row.id),
         sentAt: new Date(),
         test: false,
       });

@@ -11,6 +11,7 @@ import { Migration20261201225000_disabled } from './Migration20261201225000_disa
 import { Migration20261201230000_alertOutbox } from './Migration20261201230000_alertOutbox.js';
 import { Migration20261201235000_claimByKey } from './Migration20261201235000_claimByKey.js';
 import { Migration20261202000000_rateBursts } from './Migration20261202000000_rateBursts.js';
+import { Migration20261202100000_installation } from './Migration20261202100000_installation.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -29,4 +30,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201230000_alertOutbox', class: Migration20261201230000_alertOutbox },
   { name: 'Migration20261201235000_claimByKey', class: Migration20261201235000_claimByKey },
   { name: 'Migration20261202000000_rateBursts', class: Migration20261202000000_rateBursts },
+  { name: 'Migration20261202100000_installation', class: Migration20261202100000_installation },
 ];
