@@ -167,7 +167,7 @@ describe('/why and /status', () => {
     tg.send(ADMIN, '/why Bad incoming_message');
     const card = await tg.waitFor(ADMIN, 'Bad: found something to fix');
     expect(card.text).toContain('✅ Endpoint is Active');
-    expect(card.text).toContain('❌ URL uses HTTPS');
+    expect(card.text).toContain('✅ URL scheme: The URL uses plain http://, which this gateway allows');
     expect(card.text).toContain('❌ Devices: 0 of 1 ready, 1 not');
     expect(card.text).toContain("→ in the device's settings, set On incoming message → Webhook.");
     expect(card.text).toContain('• Helpdesk bot (@acme_help_bot) (Telegram): On incoming message → Webhook ✗');

@@ -122,7 +122,7 @@ describe('webhooks with many devices', () => {
     expect(card.text).toContain('❌ Devices: 0 of 60 ready, 60 not:');
     expect(card.text.match(/set On incoming message → Webhook/g)).toHaveLength(1);
     expect(card.text).toMatch(/… and \d+ more devices/);
-    expect(card.text.match(/URL uses HTTPS/g)).toHaveLength(1);
+    expect(card.text.match(/URL scheme/g)).toHaveLength(1);
   });
 
   it('Send test reaches every one of 120 targets through paging', async () => {

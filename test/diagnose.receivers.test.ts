@@ -111,3 +111,41 @@ describe('the diagnoses a person reads', () => {
     }
   });
 });
+
+describe('the troubleshooting checklist judges the URL as deliveries do', () => {
+  let gw: TestGateway;
+  let acct: Awaited<ReturnType<typeof seedAccount>>;
+  let endpointId: string;
+  beforeAll(async () => {
+    // The test settings: ALLOW_PRIVATE_TARGETS=true, and plain http allowed outside production.
+    gw = await startTestGateway();
+    acct = await seedAccount(gw.core);
+    gw.startWorker();
+    const saved = await saveActive(gw.core, acct.accountId, { name: 'local', url: `${rx.url}/local`, deviceIds: [acct.wa.id], events: ['submission'] });
+    endpointId = saved.endpoints[0]!.id;
+    await gw.core.dispatch.publish(acct.accountId, { deviceToken: acct.wa.token, event: 'submission', data: publishedData('submission', acct.wa) });
+    await eventually(async () => (await gw.core.logs.list(acct.accountId, { filter: { endpointId, test: false } })).items.some((a) => a.outcome === 'success'), 'a live delivery that succeeded');
+  });
+  afterAll(() => gw.close());
+
+  const check = (r: { checks: Array<{ check: string }> }, name: string) => r.checks.find((c) => c.check === name);
+
+  it('a plain-http loopback endpoint that delivers is healthy where ALLOW_HTTP_TARGETS and ALLOW_PRIVATE_TARGETS allow it, and says which setting does', async () => {
+    const report = await gw.core.diagnose.troubleshoot(acct.accountId, { endpointId });
+    expect(check(report, 'url_https')).toMatchObject({ passed: true, detail: expect.stringContaining('ALLOW_HTTP_TARGETS') });
+    expect(check(report, 'url_public')).toMatchObject({ passed: true, detail: expect.stringContaining('ALLOW_PRIVATE_TARGETS') });
+    expect(report.healthy).toBe(true);
+  });
+
+  it('the same endpoint fails both checks under settings that refuse it, as its deliveries would be refused', async () => {
+    const strict = await startTestGateway({ ALLOW_PRIVATE_TARGETS: 'false', ALLOW_HTTP_TARGETS: 'false' }, { url: gw.url });
+    try {
+      const report = await strict.core.diagnose.troubleshoot(acct.accountId, { endpointId });
+      expect(check(report, 'url_https')).toMatchObject({ passed: false, action: 'edit_url' });
+      expect(check(report, 'url_public')).toMatchObject({ passed: false, action: 'edit_url' });
+      expect(report.healthy).toBe(false);
+    } finally {
+      await strict.close();
+    }
+  });
+});

@@ -6,8 +6,8 @@ import { fitList } from '../limits.js';
 
 const TITLES: Record<string, string> = {
   endpoint_active: 'Endpoint is Active',
-  url_https: 'URL uses HTTPS',
-  url_public: 'URL is reachable from the public internet',
+  url_https: 'URL scheme',
+  url_public: 'URL address',
   device_linked: 'Device is linked',
   device_handler: 'On incoming message → Webhook',
   event_checked: 'Event is checked',

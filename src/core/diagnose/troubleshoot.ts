@@ -4,7 +4,7 @@ import { invalid } from '../errors.js';
 import { catalogue } from '../catalogue/index.js';
 import { getDevice, type DeviceView } from '../registry/devices.js';
 import { getEndpoint, type EndpointView } from '../registry/webhooks.js';
-import { inspectTarget } from '../security/urlGuard.js';
+import { allowsPlainHttp, classifyAddress, inspectTarget, type TargetInspection } from '../security/urlGuard.js';
 import { inboundHandlerLabel, type SubscribedEvent } from '../terms.js';
 import { diagnose } from './diagnose.js';
 
@@ -88,20 +88,38 @@ export function statusCheck(endpoint: EndpointView): TroubleshootCheck {
     : fail('endpoint_active', 'The endpoint is Pending test: only Active endpoints receive live traffic.', 'Open Webhooks → Test and send a test — your URL must return 200 or 201.', 'send_test');
 }
 
-/** The URL's checks: one URL per webhook, so a webhook checks it once whatever its channels. */
+/**
+ * The URL's checks: one URL per webhook, so a webhook checks it once whatever its channels.
+ * Judged by the same policy as deliveries (urlGuard.ts), so a URL the settings let deliveries
+ * reach passes, saying which setting allows it; only a URL deliveries cannot reach fails.
+ */
 export async function urlChecks(ctx: CoreContext, target: string): Promise<TroubleshootCheck[]> {
   const url = new URL(target);
-  const reach = await inspectTarget(url, { ...ctx.targets, allowPrivate: false });
-  return [
-    url.protocol === 'https:'
-      ? pass('url_https', 'The URL uses HTTPS.')
-      : fail('url_https', 'The URL uses plain http://.', 'Confirm the URL is HTTPS and reachable from the public internet.', 'edit_url'),
-    reach.status === 'refused'
-      ? fail('url_public', reach.error.message, 'Use an address reachable from the public internet (not localhost or a private IP).', 'edit_url')
-      : reach.status === 'unresolved'
-        ? fail('url_public', `The host name does not resolve (${reach.code}).`, 'Verify DNS for the host name in the URL.', 'edit_url')
-        : pass('url_public', 'The URL points to a public address.'),
-  ];
+  const delivery = await inspectTarget(url, ctx.targets);
+  // With ALLOW_PRIVATE_TARGETS deliveries skip the address rules (and DNS); the public verdict
+  // tells whether the URL passes only because of that setting, or does not resolve at all.
+  const publicOnly = ctx.targets.allowPrivate ? await inspectTarget(url, { ...ctx.targets, allowPrivate: false }) : delivery;
+  return [httpsCheck(url, allowsPlainHttp(ctx.targets)), publicCheck(delivery, publicOnly)];
+}
+
+function httpsCheck(url: URL, httpAllowed: boolean): TroubleshootCheck {
+  if (url.protocol === 'https:') return pass('url_https', 'The URL uses HTTPS.');
+  return httpAllowed
+    ? pass('url_https', 'The URL uses plain http://, which this gateway allows (ALLOW_HTTP_TARGETS); a receiver on the internet should use HTTPS.')
+    : fail('url_https', 'The URL uses plain http://.', 'Confirm the URL is HTTPS and reachable from the public internet.', 'edit_url');
+}
+
+function publicCheck(delivery: TargetInspection, publicOnly: TargetInspection): TroubleshootCheck {
+  if (delivery.status === 'refused') return fail('url_public', delivery.error.message, 'Use an address reachable from the public internet (not localhost or a private IP).', 'edit_url');
+  const dns = delivery.status === 'unresolved' ? delivery : publicOnly.status === 'unresolved' ? publicOnly : null;
+  if (dns) return fail('url_public', `The host name does not resolve (${dns.code}).`, 'Verify DNS for the host name in the URL.', 'edit_url');
+  if (publicOnly.status === 'refused') {
+    return pass('url_public', 'The URL is not on the public internet (loopback, a private network or an internal name); ALLOW_PRIVATE_TARGETS lets deliveries reach it (development only).');
+  }
+  if (publicOnly.status === 'allowed' && publicOnly.addresses.some((a) => !classifyAddress(a).allowed)) {
+    return pass('url_public', 'The URL points to a private address that ALLOWED_PRIVATE_TARGETS allows.');
+  }
+  return pass('url_public', 'The URL points to a public address.');
 }
 
 /** A device's checks against an endpoint (no query: the endpoint carries its devices). */

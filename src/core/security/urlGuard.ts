@@ -137,12 +137,17 @@ function resolvedRefusal(hostname: string, addresses: readonly string[], rules: 
  */
 export function checkSchemeAndPort(url: URL, policy: TargetPolicy): void {
   const rules = rulesOf(policy);
-  if (url.protocol === 'http:' && !rules.allowHttp) {
+  if (url.protocol === 'http:' && !allowsPlainHttp(policy)) {
     throw invalidUrl(`Webhook URLs must use https:// here (plain http is not allowed). Use an https:// address, ${EXAMPLE}.`);
   }
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const refusal = portRefusal(port, rules);
   if (refusal) throw invalidUrl(`The webhook URL's ${refusal}. Use port 443 (the https default), 8443 or a port from 1024.`);
+}
+
+/** Whether `http://` targets are accepted (ALLOW_HTTP_TARGETS, on by default outside production). */
+export function allowsPlainHttp(policy: TargetPolicy): boolean {
+  return rulesOf(policy).allowHttp;
 }
 
 /**
