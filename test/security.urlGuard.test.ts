@@ -183,6 +183,19 @@ describe('checkTarget at save time', () => {
     await expect(checkTarget(parseTargetUrl('http://localhost/hook'), permissive)).resolves.toBeUndefined();
   });
 
+  it.each([
+    ['cloud metadata', 'http://169.254.169.254/latest/meta-data/'],
+    ['AWS IPv6 metadata', 'http://[fd00:ec2::254]/hook'],
+    ['unspecified IPv4', 'http://0.0.0.0:8080/hook'],
+    ['IPv6 unspecified', 'http://[::]/hook'],
+  ])('refuses %s (%s) even when private targets are allowed for development', async (_label, raw) => {
+    const url = parseTargetUrl(raw);
+    const e = await rejection(checkTarget(url, permissive));
+    expect(e).toMatchObject({ code: 'PRIVATE_TARGET_REFUSED', field: 'url' });
+    expect((e as CoreError).message).toContain('never webhook targets');
+    expect(() => checkLiteralHost(url, permissive)).toThrow(/never webhook targets/);
+  });
+
   it('does not refuse a host that does not resolve yet, but reports it as unresolved', async () => {
     const url = parseTargetUrl('https://not-yet.example/hook');
     await expect(checkTarget(url, strict)).resolves.toBeUndefined();
@@ -248,6 +261,11 @@ describe('guardedLookup at send time', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toBe('received');
+  });
+
+  it('refuses a name that resolves to the metadata address even when private targets are allowed', async () => {
+    const e = await new Promise<unknown>((resolve) => guardedLookup(permissive)('metadata.example', { all: true }, (err) => resolve(err)));
+    expect(e).toMatchObject({ code: 'PRIVATE_TARGET_REFUSED', message: expect.stringContaining('never webhook targets') });
   });
 
   it('answers a single address or the full list as the caller asks', async () => {

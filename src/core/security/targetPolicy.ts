@@ -96,15 +96,20 @@ export function parseAllowedTargets(text: string): TargetRules['allowed'] {
   return { cidrs, hosts };
 }
 
-/** Ranges no allow-list opens: metadata services answer credentials, and 0.0.0.0 is this host. */
+/**
+ * Ranges no setting opens, neither an allow-list nor ALLOW_PRIVATE_TARGETS: metadata services
+ * answer credentials, and 0.0.0.0 is this host on every port.
+ */
 const NEVER = new Set(['cloudMetadata', 'unspecified', 'notAnIpAddress']);
+
+export const neverAllowed = (range: string): boolean => NEVER.has(range);
 
 /**
  * Whether a refused address is nevertheless allowed: it lies in an allowed CIDR, or the host
  * name it was resolved from is allowed; never for metadata or unspecified addresses.
  */
 export function allowedPrivate(address: string, range: string, hostname: string | null, rules: TargetRules): boolean {
-  if (NEVER.has(range)) return false;
+  if (neverAllowed(range)) return false;
   if (hostname !== null && rules.allowed.hosts.has(normaliseHostname(hostname))) return true;
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {

@@ -16,7 +16,7 @@ import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import { isIP, isIPv6, type LookupFunction } from 'node:net';
 import { CoreError } from '../errors.js';
 import { classifyAddress, isBlockedHostname, normaliseHostname } from './addressPolicy.js';
-import { allowedPrivate, OPEN_RULES, portRefusal, type TargetRules } from './targetPolicy.js';
+import { allowedPrivate, neverAllowed, OPEN_RULES, portRefusal, type TargetRules } from './targetPolicy.js';
 
 export { classifyAddress, isBlockedHostname, type AddressVerdict } from './addressPolicy.js';
 
@@ -29,7 +29,10 @@ export const systemResolver: Resolver = async (hostname) => {
 };
 
 export interface TargetPolicy {
-  /** Development: every address and name is allowed (the scheme and port rules still apply). */
+  /**
+   * Development: every address and name is allowed (the scheme and port rules still apply), but
+   * metadata and unspecified addresses (targetPolicy.ts `neverAllowed`).
+   */
   allowPrivate: boolean;
   resolve: Resolver;
   /** Scheme, ports and the private allow-list (targetPolicy.ts); http and the default ports when absent. */
@@ -117,6 +120,18 @@ function hostRefusal(hostname: string, rules: TargetRules): CoreError | undefine
   return undefined;
 }
 
+/** With ALLOW_PRIVATE_TARGETS: the refusal of an address that no setting opens, if it is one. */
+function neverRefusal(address: string, hostname: string | null): CoreError | undefined {
+  const verdict = classifyAddress(address);
+  if (verdict.allowed || !neverAllowed(verdict.range)) return undefined;
+  const what = hostname === null ? `The webhook target ${address}` : `The webhook target "${hostname}" resolves to ${address}, which`;
+  return new CoreError(
+    'PRIVATE_TARGET_REFUSED',
+    `${what} is in the ${verdict.range} range: cloud metadata and unspecified (0.0.0.0, ::) addresses are never webhook targets, whatever ALLOW_PRIVATE_TARGETS or ALLOWED_PRIVATE_TARGETS say. Use the receiver's own address, e.g. http://127.0.0.1:3000/hook.`,
+    'url',
+  );
+}
+
 /** Refusal for the first refused address among those a name resolved to, if any. */
 function resolvedRefusal(hostname: string, addresses: readonly string[], rules: TargetRules): CoreError | undefined {
   for (const address of addresses) {
@@ -128,6 +143,11 @@ function resolvedRefusal(hostname: string, addresses: readonly string[], rules: 
     }
   }
   return undefined;
+}
+
+/** Whether `http://` targets are accepted (ALLOW_HTTP_TARGETS, on by default outside production). */
+export function allowsPlainHttp(policy: TargetPolicy): boolean {
+  return rulesOf(policy).allowHttp;
 }
 
 /**
@@ -145,11 +165,6 @@ export function checkSchemeAndPort(url: URL, policy: TargetPolicy): void {
   if (refusal) throw invalidUrl(`The webhook URL's ${refusal}. Use port 443 (the https default), 8443 or a port from 1024.`);
 }
 
-/** Whether `http://` targets are accepted (ALLOW_HTTP_TARGETS, on by default outside production). */
-export function allowsPlainHttp(policy: TargetPolicy): boolean {
-  return rulesOf(policy).allowHttp;
-}
-
 /**
  * Synchronous part of the check: scheme, port, blocked names and IP literals. The sender must
  * call this before each send, because Node skips `lookup` (and so `guardedLookup`) for IP
@@ -157,8 +172,8 @@ export function allowsPlainHttp(policy: TargetPolicy): boolean {
  */
 export function checkLiteralHost(url: URL, policy: TargetPolicy): void {
   checkSchemeAndPort(url, policy);
-  if (policy.allowPrivate) return;
-  const error = hostRefusal(url.hostname, rulesOf(policy));
+  const literal = literalAddress(url.hostname);
+  const error = !policy.allowPrivate ? hostRefusal(url.hostname, rulesOf(policy)) : literal === undefined ? undefined : neverRefusal(literal, null);
   if (error) throw error;
 }
 
@@ -176,10 +191,14 @@ export async function inspectTarget(url: URL, policy: TargetPolicy): Promise<Tar
   } catch (e) {
     return { status: 'refused', error: e as CoreError };
   }
-  if (policy.allowPrivate) return { status: 'skipped' };
+  const literal = literalAddress(url.hostname);
+  if (policy.allowPrivate) {
+    // A name is judged when it is resolved, at send time (guardedLookup).
+    const never = literal === undefined ? undefined : neverRefusal(literal, null);
+    return never ? { status: 'refused', error: never } : { status: 'skipped' };
+  }
   const hostError = hostRefusal(url.hostname, rulesOf(policy));
   if (hostError) return { status: 'refused', error: hostError };
-  const literal = literalAddress(url.hostname);
   if (literal !== undefined) return { status: 'allowed', addresses: [literal] };
 
   let addresses: string[];
@@ -240,8 +259,8 @@ async function guardedAnswer(
     }
     found = await policy.resolve(bare);
   }
-  if (!policy.allowPrivate) {
-    const error = resolvedRefusal(bare, found.map((a) => a.address), rulesOf(policy));
+  for (const a of found) {
+    const error = policy.allowPrivate ? neverRefusal(a.address, family === 0 ? bare : null) : resolvedRefusal(bare, [a.address], rulesOf(policy));
     if (error) throw error;
   }
   // Filter only after judging everything, so a refused address cannot hide behind a family hint.
