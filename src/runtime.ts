@@ -218,6 +218,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       telegram.start();
     }
 
+    // What this process runs, as probes and logs report it: the bot role without a token is off.
+    const running = [...roles].filter((r) => r !== 'bot' || telegram !== null);
     let http: HttpServer | null = null;
     if (roles.size) {
       let explorer: Route | null = null;
@@ -227,11 +229,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         ({ graphql, explorer } = await createApi({ core, feeds, config, log, listener, chatLink: (code) => telegram?.deepLink(code) ?? null }));
       }
       const servesMetrics = config.metrics.port === undefined;
-      http = await startHttpServer({ config, db, roles: [...roles], graphql, explorer, metrics: servesMetrics ? metrics : null, log });
+      http = await startHttpServer({ config, db, roles: running, graphql, explorer, metrics: servesMetrics ? metrics : null, log });
       if (servesMetrics) metricsUrl = `${http.url}${METRICS_PATH}`;
       onStop('HTTP server', () => http?.stop(config.lifecycle.shutdownGraceMs), true);
-      if (roles.has('api')) log.info({ url: `${http.url}/graphql`, roles: [...roles] }, 'GraphQL API listening (HTTP and WebSocket)');
-      else log.info({ url: http.url, roles: [...roles] }, 'health probes listening (/healthz, /readyz)');
+      if (roles.has('api')) log.info({ url: `${http.url}/graphql`, roles: running }, 'GraphQL API listening (HTTP and WebSocket)');
+      else log.info({ url: http.url, roles: running }, 'health probes listening (/healthz, /readyz)');
     }
 
     return { config, core, db, listener, feeds, url: http?.url ?? null, metricsUrl, startWorker: addWorker, stop, stopNow };

@@ -105,6 +105,16 @@ describe('API conventions', () => {
     expect(await ready.json()).toEqual({ status: 'ready', roles: ['api'], pendingMigrations: 0 });
   });
 
+  it('the bot role without TELEGRAM_BOT_TOKEN is off, and /healthz does not name it', async () => {
+    const botless = await startApiGateway({ ROLES: 'api,bot' }, { url: api.dbUrl });
+    try {
+      expect(botless.gateway.config.telegramBotToken).toBeFalsy();
+      expect(await (await fetch(`${botless.http}/healthz`)).json()).toEqual({ status: 'ok', roles: ['api'] });
+    } finally {
+      await botless.close();
+    }
+  });
+
   it('schema.graphql is the printed schema (run `npm run schema` after changing the API)', async () => {
     expect(readFileSync('schema.graphql', 'utf8')).toBe(`${printSchema(await buildGatewaySchema())}\n`);
   });
