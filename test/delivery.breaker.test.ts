@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimDeliveries } from '../src/db/sql/claimDeliveries.js';
 import { deliveryStates, eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
@@ -62,5 +63,37 @@ describe('an endpoint that keeps failing is paused (circuit breaker)', () => {
     expect(await pausedUntil()).toBeNull();
     // each delivery was sent exactly once: the five failures, the probes, then the rest
     expect(liveFailures()).toBe(15);
+  });
+});
+
+describe('a probe of a paused endpoint takes only a delivery that is due', () => {
+  let own: TestGateway;
+  let ownAcct: Awaited<ReturnType<typeof seedAccount>>;
+  let pausedEndpoint: string;
+  beforeAll(async () => {
+    // No worker: the claim is called here as a worker's probe would call it.
+    own = await startTestGateway();
+    ownAcct = await seedAccount(own.core);
+    const saved = await saveActive(own.core, ownAcct.accountId, { name: 'Down', url: `${rx.url}/down`, deviceIds: [ownAcct.tg.id], events: ['submission'] });
+    pausedEndpoint = saved.endpoints[0]!.id;
+    await own.core.dispatch.publish(ownAcct.accountId, { deviceToken: ownAcct.tg.token, event: 'submission', data: publishedData('submission', ownAcct.tg) });
+    // As the breaker leaves it: the delivery failed once and waits for its retry in an hour; the lane is paused.
+    await own.db.pool.query(`update delivery set attempts = 1, run_at = now() + interval '1 hour' where endpoint_id = $1`, [pausedEndpoint]);
+    await own.db.pool.query(`update endpoint_queue set paused_until = now() + interval '10 minutes' where endpoint_id = $1`, [pausedEndpoint]);
+  });
+  afterAll(() => own.close());
+
+  const probe = () => claimDeliveries(own.db.pool, { workerId: 'prober', limit: 1, leaseMs: 30_000, perEndpoint: 1, busyEndpoints: [], busyFree: [], probeEndpoints: [pausedEndpoint] });
+  const runAt = async () => (await own.db.pool.query<{ run_at: Date; attempts: number }>(`select run_at, attempts from delivery where endpoint_id = $1`, [pausedEndpoint])).rows[0]!;
+
+  it('a retry that is not due yet is not sent as a probe, and keeps its time (RETRY_SCHEDULE holds while the breaker is open)', async () => {
+    const before = await runAt();
+    expect(await probe()).toEqual([]);
+    expect(await runAt()).toEqual(before);
+  });
+
+  it('once the retry is due, the probe takes it as its next attempt', async () => {
+    await own.db.pool.query(`update delivery set run_at = now() where endpoint_id = $1`, [pausedEndpoint]);
+    expect(await probe()).toMatchObject([{ endpointId: pausedEndpoint, attempt: 2 }]);
   });
 });

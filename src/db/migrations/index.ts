@@ -12,6 +12,7 @@ import { Migration20261201230000_alertOutbox } from './Migration20261201230000_a
 import { Migration20261201235000_claimByKey } from './Migration20261201235000_claimByKey.js';
 import { Migration20261202000000_rateBursts } from './Migration20261202000000_rateBursts.js';
 import { Migration20261202100000_installation } from './Migration20261202100000_installation.js';
+import { Migration20261202110000_probeDueOnly } from './Migration20261202110000_probeDueOnly.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -31,4 +32,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201235000_claimByKey', class: Migration20261201235000_claimByKey },
   { name: 'Migration20261202000000_rateBursts', class: Migration20261202000000_rateBursts },
   { name: 'Migration20261202100000_installation', class: Migration20261202100000_installation },
+  { name: 'Migration20261202110000_probeDueOnly', class: Migration20261202110000_probeDueOnly },
 ];

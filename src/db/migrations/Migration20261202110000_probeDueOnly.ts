@@ -1,0 +1,42 @@
+import { Migration } from '@mikro-orm/migrations';
+
+const SIG = `claim_deliveries(text, int, int, int, uuid[], int[], uuid[])`;
+/** Step 2 of the claim, the circuit breaker's probe: which waiting delivery of a paused endpoint it may take. */
+const ANY_WAITING = `d.status = 'pending' and (d.leased_by is null or d.run_at <= now())`;
+const DUE = `d.status = 'pending' and d.run_at <= now()`;
+
+/**
+ * A breaker's probe takes only a delivery that is due (never sent, a retry whose time came, or
+ * a lease that ran out), no longer the oldest waiting one whatever its time: a retry scheduled
+ * 5 minutes out went as the next probe, a second or two later, so a failing endpoint's retries
+ * came far sooner than RETRY_SCHEDULE says. With nothing due the probe finds nothing and the
+ * breaker looks again after its pause (breaker.ts `probeMissed`), which is what a due retry
+ * then waits for at most.
+ *
+ * Rewritten from the function's own definition (`pg_get_functiondef`, keeping its settings),
+ * as Migration20261202000000_rateBursts does: only this condition of the `probed` step changes,
+ * and the migration fails if the condition is not there.
+ */
+export class Migration20261202110000_probeDueOnly extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(rewrite(ANY_WAITING, DUE));
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(rewrite(DUE, ANY_WAITING));
+  }
+}
+
+function rewrite(from: string, to: string): string {
+  const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  return `do $rewrite$
+declare
+  def text := pg_get_functiondef('${SIG}'::regprocedure);
+begin
+  if position(${quote(from)} in def) = 0 then
+    raise exception 'claim_deliveries does not hold the condition this migration rewrites';
+  end if;
+  execute replace(def, ${quote(from)}, ${quote(to)});
+end
+$rewrite$;`;
+}
