@@ -87,6 +87,9 @@ describe('alerts from two gateway processes', () => {
   it('a burst of failures shared by both processes: one alert at once, then one summary of the rest', async () => {
     await publish(BURST);
     await eventually(async () => (await liveAttempts()) === BURST, '4 failed attempts');
+    // A process hears of its attempts once its own write returns, which can be after the other
+    // process's pool already sees the rows.
+    await eventually(() => observed.A + observed.B === BURST, 'both processes told of their attempts');
     expect(observed).toEqual({ A: 2, B: 2 });
     await eventually(() => sent.some((s) => s.kind === 'grouped'), 'the summary');
     await settled();
