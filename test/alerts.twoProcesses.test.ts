@@ -132,23 +132,31 @@ describe('alerts from two gateway processes', () => {
     expect(sent[0]!.failures).toBe(1);
   });
 
-  it('each alert is queued with the state that decided it: one outbox row per recipient the account has, nothing sent from here', async () => {
+  it('each alert is queued with the state that decided it: one outbox row per recipient the account has (a recovery: per recipient told of the failure), nothing sent from here', async () => {
     const { code } = await a.core.admins.createLinkCode(acct.accountId);
     await a.core.admins.link({ chatId: '7001', code });
     await a.core.alerts.webhook.set(acct.accountId, { url: `${rx.url}/alerts` });
     const decider = startAlertService({ pool: a.db.pool, events: { on: () => () => undefined }, settings: a.config.alerts, diagnosis: a.config.delivery });
+    const attempt = (inMs: number, httpCode: number) =>
+      ({ accountId: acct.accountId, deliveryId: null, eventId: null, endpointId, webhookName: 'CRM', deviceId: acct.wa.id, channel: 'whatsapp', eventName: 'submission', url: `${rx.url}/hook`, test: false, startedAt: new Date(Date.now() + inMs), durationMs: 1, httpCode, outcome: httpCode === 200 ? 'success' : 'failed', errorCode: null, errorText: null, responseBody: null, attemptNumber: 1 }) as const;
+    const outbox = async () => (await a.db.pool.query(`select alert_id::text, recipient_kind, recipient, alert->>'kind' as kind from alert_outbox where endpoint_id = $1 order by recipient_kind`, [endpointId])).rows;
     try {
-      const alerts = await decider.observe([
-        { accountId: acct.accountId, deliveryId: null, eventId: null, endpointId, webhookName: 'CRM', deviceId: acct.wa.id, channel: 'whatsapp', eventName: 'submission', url: `${rx.url}/hook`, test: false, startedAt: new Date(Date.now() + 60_000), durationMs: 1, httpCode: 200, outcome: 'success', errorCode: null, errorText: null, responseBody: null, attemptNumber: 1 },
+      // The chat and the alert webhook came after this episode's failure was decided: its recovery is for neither.
+      const recovered = await decider.observe([attempt(60_000, 200)]);
+      expect(recovered.map((x) => [x.kind, x.actions])).toEqual([['recovered', []]]);
+      expect(await outbox()).toEqual([]);
+      expect((await a.db.pool.query('select failing from alert_state where endpoint_id = $1', [endpointId])).rows[0]).toEqual({ failing: false });
+
+      const failing = await decider.observe([attempt(120_000, 503)]);
+      expect(failing.map((x) => x.kind)).toEqual(['failing']);
+      expect(await outbox()).toEqual([
+        { alert_id: failing[0]!.id, recipient_kind: 'chat', recipient: '7001', kind: 'failing' },
+        { alert_id: failing[0]!.id, recipient_kind: 'webhook', recipient: acct.accountId, kind: 'failing' },
       ]);
-      expect(alerts.map((x) => [x.kind, x.actions])).toEqual([['recovered', []]]);
-      const { rows } = await a.db.pool.query(`select alert_id::text, recipient_kind, recipient, alert->>'kind' as kind from alert_outbox where endpoint_id = $1 order by recipient_kind`, [endpointId]);
-      expect(rows).toEqual([
-        { alert_id: alerts[0]!.id, recipient_kind: 'chat', recipient: '7001', kind: 'recovered' },
-        { alert_id: alerts[0]!.id, recipient_kind: 'webhook', recipient: acct.accountId, kind: 'recovered' },
-      ]);
-      const state = await a.db.pool.query('select failing from alert_state where endpoint_id = $1', [endpointId]);
-      expect(state.rows[0]).toEqual({ failing: false });
+      // Queued, not yet sent: the recovery of this episode is queued behind it, for both.
+      const next = await decider.observe([attempt(180_000, 200)]);
+      expect(next.map((x) => x.kind)).toEqual(['recovered']);
+      expect((await outbox()).map((r) => `${r.recipient_kind}:${r.kind}`).sort()).toEqual(['chat:failing', 'chat:recovered', 'webhook:failing', 'webhook:recovered']);
     } finally {
       await decider.stop();
     }

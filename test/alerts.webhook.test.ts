@@ -141,3 +141,29 @@ describe('the alert webhook', () => {
     expect(hooks.received.length).toBe(before);
   });
 });
+
+describe('an alert webhook set during an episode', () => {
+  const alertState = async () => (await gw.gateway.db.pool.query<{ failing: boolean }>(`select failing from alert_state where account_id = $1`, [acct.accountId])).rows[0]!.failing;
+  const typeOf = (r: Receiver['received'][number]) => (JSON.parse(r.body) as { type: string }).type;
+
+  it('gets no recovery of a failure decided before it was set; the next episode it gets whole, failure then recovery', async () => {
+    // The endpoint is failing (the previous test), its alert decided while no alert webhook was set.
+    expect(await alertState()).toBe(true);
+    await ok(gql(SET, { url: `${hooks.url}/again` }));
+    const before = hooks.received.length;
+    failing = false;
+    await publish();
+    await eventually(async () => (await alertState()) === false, 'the recovery decided');
+    // Decided and queued in one transaction: nothing was queued for the new alert webhook.
+    const { rows } = await gw.gateway.db.pool.query(`select count(*)::int as n from alert_outbox where account_id = $1`, [acct.accountId]);
+    expect(rows[0].n).toBe(0);
+
+    failing = true;
+    await publish();
+    await hooks.waitFor(before + 1);
+    failing = false;
+    await publish();
+    await hooks.waitFor(before + 2);
+    expect(hooks.received.slice(before).map(typeOf)).toEqual(['alert.failing', 'alert.recovered']);
+  });
+});

@@ -149,11 +149,13 @@ export function startAlertSender(deps: AlertSenderDeps): AlertSender {
  * The thread a recipient keeps for an endpoint after a send: a failure opens a new one, later
  * messages of the episode join it (the firing alert and the newest one are enough to resolve
  * in place: older summaries lose their buttons when a newer one comes), a recovery ends it.
+ * A send with nothing to resolve in place (an alert webhook's) keeps the thread, empty if need
+ * be: it says the recipient is in the episode, so it gets the recovery (queue.ts).
  */
 export function nextThread(prev: readonly ThreadEntry[], alert: Alert, ref: string | null): ThreadEntry[] | null {
   const role = threadRole(alert.kind);
   if (role === 'resolves') return null;
-  if (ref === null) return prev.length ? [...prev] : null;
+  if (ref === null) return [...prev];
   const entry = { ref, alert };
   if (role === 'opens' || !prev.length) return [entry];
   return [prev[0]!, entry];

@@ -23,29 +23,47 @@ export interface OutboxAlert {
   endpointId: string;
   /** The alert as JSON (core/alerts/alertJson.ts). */
   body: unknown;
+  /** Starts the endpoint's episode: a recipient it does not reach is out of the episode (its thread ends). */
+  opensEpisode: boolean;
+  /**
+   * Goes only to recipients in the endpoint's episode: those with a thread for it (a send of
+   * the episode reached them), or an alert of it queued for them, earlier in this call included.
+   */
+  withinEpisode: boolean;
 }
 
 /**
  * Inside the deciding transaction: one row per recipient the account has now (its admin
- * chats, its alert webhook, under the recipient kind names core gives them), then a wake-up
- * for the senders (sent at commit). Returns the number of rows written.
+ * chats, its alert webhook, under the recipient kind names core gives them; for a
+ * `withinEpisode` alert, those of them in the episode), then a wake-up for the senders (sent at
+ * commit). Returns the number of rows written.
  */
 export async function enqueueAlerts(client: SqlClient, alerts: OutboxAlert[], kinds: { adminChat: string; alertWebhook: string }): Promise<number> {
   if (!alerts.length) return 0;
   const { rows } = await client.query<{ n: number }>(
     `with a as (
-       select * from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::jsonb[]) as a(alert_id, account_id, endpoint_id, body)
+       select * from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::jsonb[], $7::bool[], $8::bool[]) as a(alert_id, account_id, endpoint_id, body, opens, within)
      ), r as (
        select a.*, $5::text as recipient_kind, c.chat_id::text as recipient from a join admin_chat c on c.account_id = a.account_id
        union all
        select a.*, $6::text, w.account_id::text from a join alert_webhook w on w.account_id = a.account_id
      ), ins as (
        insert into alert_outbox (alert_id, account_id, endpoint_id, recipient_kind, recipient, alert)
-       select alert_id, account_id, endpoint_id, recipient_kind, recipient, body from r order by alert_id
+       select alert_id, account_id, endpoint_id, recipient_kind, recipient, body from r
+        where not r.within
+           or exists (select 1 from r e where e.endpoint_id = r.endpoint_id and e.recipient_kind = r.recipient_kind and e.recipient = r.recipient and e.alert_id < r.alert_id and not e.within)
+           or exists (select 1 from alert_thread t where t.endpoint_id = r.endpoint_id and t.recipient_kind = r.recipient_kind and t.recipient = r.recipient)
+           or exists (select 1 from alert_outbox o where o.endpoint_id = r.endpoint_id and o.recipient_kind = r.recipient_kind and o.recipient = r.recipient)
+        order by alert_id
+       returning 1
+     ), ended as (
+       delete from alert_thread t using a
+        where a.opens and t.endpoint_id = a.endpoint_id
+          and not exists (select 1 from r where r.alert_id = a.alert_id and r.recipient_kind = t.recipient_kind and r.recipient = t.recipient)
        returning 1
      ), wake as (select pg_notify('${ALERT_CHANNEL}', '') from (select 1 from ins limit 1) x)
-     select (select count(*) from ins)::int as n, (select count(*) from wake)`,
-    [alerts.map((a) => a.id), alerts.map((a) => a.accountId), alerts.map((a) => a.endpointId), alerts.map((a) => JSON.stringify(a.body)), kinds.adminChat, kinds.alertWebhook],
+     select (select count(*) from ins)::int as n, (select count(*) from ended), (select count(*) from wake)`,
+    [alerts.map((a) => a.id), alerts.map((a) => a.accountId), alerts.map((a) => a.endpointId), alerts.map((a) => JSON.stringify(a.body)), kinds.adminChat, kinds.alertWebhook, alerts.map((a) => a.opensEpisode), alerts.map((a) => a.withinEpisode)],
   );
   return rows[0]?.n ?? 0;
 }
