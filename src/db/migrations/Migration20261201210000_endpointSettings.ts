@@ -49,7 +49,7 @@ export class Migration20261201210000_endpointSettings extends Migration {
  * allowance in its slots, the allowance spent written back in step 4, and the endpoint's
  * custom headers, previous key (while it still signs) and rate wait in what it returns.
  */
-const CLAIM_FUNCTION = `
+export const CLAIM_FUNCTION = `
 create function claim_deliveries(
   p_worker text, p_limit int, p_lease_ms int, p_per_endpoint int, p_busy uuid[], p_busy_free int[], p_probes uuid[])
 returns table (id bigint, attempt int, event_id uuid, event_type text, payload_json text, account_id uuid, endpoint_id uuid,

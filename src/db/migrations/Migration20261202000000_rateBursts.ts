@@ -2,8 +2,8 @@ import { Migration } from '@mikro-orm/migrations';
 
 const SIG = `claim_deliveries(text, int, int, int, uuid[], int[], uuid[])`;
 /** Step 4 of the claim: how long a rate-limited lane is held after a claim took `r.got` from it. */
-const ONE_SLOT = `(r.got - greatest(1, r.rate / 10) + 1) * interval '1 second' / r.rate`;
-const WHOLE_BURST = `r.got * interval '1 second' / r.rate`;
+export const ONE_SLOT = `(r.got - greatest(1, r.rate / 10) + 1) * interval '1 second' / r.rate`;
+export const WHOLE_BURST = `r.got * interval '1 second' / r.rate`;
 
 /**
  * A rate-limited lane is held until its whole burst (rate/10) may go again, not until one more
