@@ -11,12 +11,15 @@ const SIG = `claim_deliveries(text, int, int, int, uuid[], int[], uuid[])`;
  * claim's 3.9 ms, and at half load, where a claim takes a few deliveries, it was most of
  * what the claim cost PostgreSQL per delivery.
  *
- * A plan kept is costed without the call's values, so each statement is written to have one
- * good plan whatever they are: every set of rows the claim works on is an array it holds
- * (`= any(…)`, an index probe per element), never a subquery whose size the planner has to
- * guess. The lease used to be written through `id in (select … from picked)`: without the
- * limit's value the planner expected 3,000 rows and read the whole queue's primary key to
- * hash-join them (150 ms a claim at 300,000 queued). `enable_seqscan = off` stays: every
+ * A plan kept is costed without the call's values, and often with statistics that say the
+ * tables are empty (a worker's first claims), so each statement is written to have one plan
+ * whatever the planner believes: every set of rows the claim works on is an array it holds
+ * (`= any(…)`, an index probe per element), and every row looked up for one of them is a
+ * single-table lookup by key (`lateral (… limit 1)`, which the planner does not fold into a
+ * join). Written as joins, a plan made on empty statistics joined the claimed deliveries to
+ * the events by reading the events' whole primary key for each delivery (120 ms a claim at
+ * 40,000 queued, 10× the CPU per delivery); the lease, written through `id in (select …)`,
+ * read the whole queue's primary key once the statistics said it was large. `enable_seqscan = off` stays: every
  * table read here has the index it needs (see Migration20261201235000_claimByKey).
  * test/delivery.claimPlans.test.ts checks, on a connection whose plans were made while the
  * queue was empty, that a claim reads rows by key once the queue is large.
@@ -71,8 +74,8 @@ begin
          coalesce(array_agg(ep.rate_limit), '{}')
     into v_slot_e, v_slot_n, v_slot_rate
     from unnest(v_lanes) as l(e)
-    join endpoint_queue q on q.endpoint_id = l.e
-    join endpoint ep on ep.id = l.e
+   cross join lateral (select q.rate_tat from endpoint_queue q where q.endpoint_id = l.e limit 1) q
+   cross join lateral (select ep.rate_limit from endpoint ep where ep.id = l.e limit 1) ep
     left join unnest(p_busy, p_busy_free) as b(e, f) on b.e = l.e;
 
   -- 3. Each lane's oldest due deliveries, and one waiting delivery of each paused endpoint to
@@ -128,13 +131,11 @@ begin
      set next_at = case when q.endpoint_id = any(v_sealed)
                         then coalesce((select min(d.run_at) from delivery d where d.endpoint_id = q.endpoint_id and d.status = 'pending'), 'infinity')
                         else now() end,
-         rate_tat = case when r.got is null then q.rate_tat
-                         else greatest(q.rate_tat, now()) + r.got * interval '1 second' / r.rate end,
-         paused_until = case when r.got is null then q.paused_until
-                             else greatest(q.paused_until, greatest(q.rate_tat, now()) + ${WHOLE_BURST}) end
-    from unnest(v_lanes) as l(e)
-    left join unnest(v_rated, v_rated_got, v_rated_rate) as r(e, got, rate) on r.e = l.e
-   where q.endpoint_id = l.e;
+         rate_tat = coalesce((select greatest(q.rate_tat, now()) + r.got * interval '1 second' / r.rate
+                                from unnest(v_rated, v_rated_got, v_rated_rate) as r(e, got, rate) where r.e = q.endpoint_id), q.rate_tat),
+         paused_until = coalesce((select greatest(q.paused_until, greatest(q.rate_tat, now()) + ${WHOLE_BURST})
+                                    from unnest(v_rated, v_rated_got, v_rated_rate) as r(e, got, rate) where r.e = q.endpoint_id), q.paused_until)
+   where q.endpoint_id = any(v_lanes);
 
   -- 7. What to POST.
   return query
@@ -143,10 +144,12 @@ begin
            case when ep.previous_signing_key_until > now() then ep.previous_signing_key end,
            case when ep.rate_limit is not null then greatest(0, ceil(extract(epoch from q.paused_until - now()) * 1000))::int end
       from delivery d
-      join event ev on ev.id = d.event_id
-      join endpoint ep on ep.id = d.endpoint_id
-      join device dv on dv.id = ev.device_id
-      join endpoint_queue q on q.endpoint_id = d.endpoint_id
+     cross join lateral (select ev.type, ev.payload, ev.device_id from event ev where ev.id = d.event_id limit 1) ev
+     cross join lateral (select ep.name, ep.events, ep.url, ep.secret, ep.signing_key, ep.custom_headers, ep.previous_signing_key,
+                                ep.previous_signing_key_until, ep.rate_limit
+                           from endpoint ep where ep.id = d.endpoint_id limit 1) ep
+     cross join lateral (select dv.id, dv.token, dv.channel from device dv where dv.id = ev.device_id limit 1) dv
+     cross join lateral (select q.paused_until from endpoint_queue q where q.endpoint_id = d.endpoint_id limit 1) q
      where d.id = any(v_taken);
   get diagnostics v_sent = row_count;
   -- A delivery whose event, device or endpoint was deleted can never be sent (no foreign keys).
