@@ -110,3 +110,33 @@ describe('Webhooks → Logs', () => {
     await expect(gw.core.logs.get(other.accountId, all[0]!.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
+
+describe('Webhooks → Logs over many days', () => {
+  it('pages that reach past the newest two days go on into older days, newest first, each row once, with or without a filter', async () => {
+    // Older attempts as retention keeps them: copies of this account's rows, 3, 4 and 10 days back.
+    const day = 86_400_000;
+    await gw.db.pool.query(`select ensure_attempt_partitions(now() - interval '11 days', now())`);
+    await gw.db.pool.query(
+      `insert into attempt (account_id, delivery_id, event_id, endpoint_id, webhook_name, device_id, channel, event_name, url, test,
+                            started_at, duration_ms, http_code, outcome, error_code, error_text, response_body, attempt_number)
+       select account_id, delivery_id, event_id, endpoint_id, webhook_name, device_id, channel, event_name, url, test,
+              started_at - d * interval '1 day', duration_ms, http_code, outcome, error_code, error_text, response_body, attempt_number
+         from attempt, unnest(array[3, 4, 10]) d where account_id = $1`,
+      [acct.accountId],
+    );
+    const everything = (await gw.core.logs.list(acct.accountId, { first: 100 })).items;
+    expect(everything).toHaveLength(4 * all.length);
+    const keys = everything.map((a) => [a.startedAt.getTime(), Number(a.id)]);
+    expect(keys).toEqual([...keys].sort((x, y) => y[0]! - x[0]! || y[1]! - x[1]!));
+    expect(everything.at(-1)!.startedAt.getTime()).toBeLessThan(Date.now() - 9 * day);
+
+    for (const size of [5, 7, 13]) expect((await pageAll({}, size)).map((a) => a.id)).toEqual(everything.map((a) => a.id));
+    const failed = everything.filter((a) => a.outcome === 'failed').map((a) => a.id);
+    expect(failed).toHaveLength(12);
+    expect((await pageAll({ statuses: ['failed'] }, 5)).map((a) => a.id)).toEqual(failed);
+    const inRange = { from: new Date(Date.now() - 5 * day), to: new Date(Date.now() - 2.5 * day) };
+    const expected = everything.filter((a) => a.startedAt >= inRange.from && a.startedAt < inRange.to).map((a) => a.id);
+    expect(expected).toHaveLength(2 * all.length);
+    expect((await pageAll(inRange, 5)).map((a) => a.id)).toEqual(expected);
+  });
+});

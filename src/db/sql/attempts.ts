@@ -50,8 +50,31 @@ const COLUMNS = `a.id, a.account_id, a.delivery_id, a.endpoint_id, a.webhook_nam
   to_char(a.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as started_key,
   a.duration_ms, a.http_code, a.outcome, a.error_code, a.error_text, a.response_body, a.attempt_number`;
 
-/** One page of the log, newest first, keyset on (started_at, id); every filter is an index prefix. */
+/**
+ * How far back from the page's newest possible row the first statement of a page looks. The
+ * log has a partition per day; a statement bounded by constants is planned over the days in
+ * its range only, and planning over every day of the retention period (30 partitions, 9
+ * indexes each) cost 4–15 ms against 0.2–0.5 ms of execution; bounded to two days, 0.6–0.9 ms.
+ */
+const FIRST_LOOK_MS = 2 * 86_400_000;
+
+/**
+ * One page of the log, newest first, keyset on (started_at, id); every filter is an index
+ * prefix. The page is read from the newest two days in range first and, only when they hold
+ * less than a page, from the rest (the same order: every row of the first part is newer than
+ * every row of the second).
+ */
 export async function queryAttempts(pool: pg.Pool, q: AttemptQuery): Promise<AttemptRow[]> {
+  const newestPossible = q.after ? new Date(`${q.after[0]}Z`) : q.to;
+  const split = new Date((newestPossible?.getTime() ?? Date.now()) - FIRST_LOOK_MS);
+  if (q.from && q.from.getTime() >= split.getTime()) return queryRange(pool, q);
+  const newest = await queryRange(pool, { ...q, from: split });
+  if (newest.length >= q.limit) return newest;
+  const older = await queryRange(pool, { ...q, to: q.to && q.to.getTime() < split.getTime() ? q.to : split, limit: q.limit - newest.length });
+  return [...newest, ...older];
+}
+
+async function queryRange(pool: pg.Pool, q: AttemptQuery): Promise<AttemptRow[]> {
   const params: unknown[] = [q.accountId];
   const where = ['a.account_id = $1'];
   const add = (sql: (n: string) => string, value: unknown) => {
@@ -72,7 +95,9 @@ export async function queryAttempts(pool: pg.Pool, q: AttemptQuery): Promise<Att
   if (q.to) add((n) => `a.started_at < ${n}`, q.to);
   if (q.after) {
     params.push(q.after[0], q.after[1]);
-    where.push(`(a.started_at, a.id) < (($${params.length - 1})::timestamp at time zone 'UTC', $${params.length}::bigint)`);
+    const at = `($${params.length - 1})::timestamp at time zone 'UTC'`;
+    // The plain bound lets the planner leave out the days after the cursor; the row comparison alone does not.
+    where.push(`a.started_at <= ${at}`, `(a.started_at, a.id) < (${at}, $${params.length}::bigint)`);
   }
   params.push(q.limit);
   const { rows } = await pool.query<AttemptRow>(
