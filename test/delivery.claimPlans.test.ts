@@ -4,7 +4,7 @@ import { createTestDatabase } from './helpers/db.js';
 
 /**
  * The claim runs as a PL/pgSQL function whose statements keep their plans per connection
- * (Migration20261202010000_claimPlansKept): planned once, usually while the worker starts on
+ * (Migration20261202120000_claimPlansKept): planned once, usually while the worker starts on
  * an empty queue, and then used while the queue grows to millions of rows or empties again.
  * So each plan must read by key whatever the queue holds and whatever the statistics said
  * when it was made. What a claim read is counted by PostgreSQL itself

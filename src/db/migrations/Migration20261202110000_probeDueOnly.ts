@@ -2,8 +2,8 @@ import { Migration } from '@mikro-orm/migrations';
 
 const SIG = `claim_deliveries(text, int, int, int, uuid[], int[], uuid[])`;
 /** Step 2 of the claim, the circuit breaker's probe: which waiting delivery of a paused endpoint it may take. */
-const ANY_WAITING = `d.status = 'pending' and (d.leased_by is null or d.run_at <= now())`;
-const DUE = `d.status = 'pending' and d.run_at <= now()`;
+export const ANY_WAITING = `d.status = 'pending' and (d.leased_by is null or d.run_at <= now())`;
+export const DUE = `d.status = 'pending' and d.run_at <= now()`;
 
 /**
  * A breaker's probe takes only a delivery that is due (never sent, a retry whose time came, or

@@ -13,7 +13,7 @@ import { Migration20261201235000_claimByKey } from './Migration20261201235000_cl
 import { Migration20261202000000_rateBursts } from './Migration20261202000000_rateBursts.js';
 import { Migration20261202100000_installation } from './Migration20261202100000_installation.js';
 import { Migration20261202110000_probeDueOnly } from './Migration20261202110000_probeDueOnly.js';
-import { Migration20261202010000_claimPlansKept } from './Migration20261202010000_claimPlansKept.js';
+import { Migration20261202120000_claimPlansKept } from './Migration20261202120000_claimPlansKept.js';
 
 /**
  * Every migration, in order. Listed explicitly so the migrator never has to import files
@@ -34,5 +34,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000000_rateBursts', class: Migration20261202000000_rateBursts },
   { name: 'Migration20261202100000_installation', class: Migration20261202100000_installation },
   { name: 'Migration20261202110000_probeDueOnly', class: Migration20261202110000_probeDueOnly },
-  { name: 'Migration20261202010000_claimPlansKept', class: Migration20261202010000_claimPlansKept },
+  { name: 'Migration20261202120000_claimPlansKept', class: Migration20261202120000_claimPlansKept },
 ];

@@ -1,6 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 import { CLAIM_FUNCTION as SETTINGS_CLAIM } from './Migration20261201210000_endpointSettings.js';
 import { ONE_SLOT, WHOLE_BURST } from './Migration20261202000000_rateBursts.js';
+import { ANY_WAITING, DUE } from './Migration20261202110000_probeDueOnly.js';
 
 const SIG = `claim_deliveries(text, int, int, int, uuid[], int[], uuid[])`;
 
@@ -78,8 +79,8 @@ begin
    cross join lateral (select ep.rate_limit from endpoint ep where ep.id = l.e limit 1) ep
     left join unnest(p_busy, p_busy_free) as b(e, f) on b.e = l.e;
 
-  -- 3. Each lane's oldest due deliveries, and one waiting delivery of each paused endpoint to
-  --    probe (circuit breaker).
+  -- 3. Each lane's oldest due deliveries, and one due delivery of each paused endpoint to probe
+  --    (circuit breaker; Migration20261202110000_probeDueOnly).
   select coalesce(array_agg(x.id), '{}') into v_pick
     from (select c.id from unnest(v_slot_e, v_slot_n) as s(e, n)
            cross join lateral (
@@ -95,7 +96,7 @@ begin
       from unnest(p_probes) as p(e)
      cross join lateral (
        select d.id from delivery d
-        where d.endpoint_id = p.e and d.status = 'pending' and (d.leased_by is null or d.run_at <= now()) and d.id <> all(v_pick)
+        where d.endpoint_id = p.e and ${DUE} and d.id <> all(v_pick)
         order by d.run_at
         limit 1
           for update of d skip locked) c;
@@ -161,10 +162,10 @@ begin
 end $$;
 `;
 
-/** The definition this one replaces: the endpoint settings' claim with whole bursts, planned at every call, by key. */
-const PREVIOUS_CLAIM = SETTINGS_CLAIM.replace('create function', 'create or replace function').replace(ONE_SLOT, WHOLE_BURST);
+/** The definition this one replaces: the endpoint settings' claim with whole bursts and due probes, planned at every call, by key. */
+const PREVIOUS_CLAIM = SETTINGS_CLAIM.replace('create function', 'create or replace function').replace(ONE_SLOT, WHOLE_BURST).replace(ANY_WAITING, DUE);
 
-export class Migration20261202010000_claimPlansKept extends Migration {
+export class Migration20261202120000_claimPlansKept extends Migration {
   override async up(): Promise<void> {
     this.addSql(CLAIM_FUNCTION);
   }
