@@ -23,7 +23,8 @@ export interface Results {
   b0Runs?: B0Result[];
   b1?: B1Result;
   graphile?: GraphileResult;
-  clean?: { throughput: ThroughputResult; latency: LatencyResult };
+  /** `throughputRuns`: every clean run's deliveries/s when there were several (`throughput` is the median one). */
+  clean?: { throughput: ThroughputResult; latency: LatencyResult; throughputRuns?: number[] };
   isolation?: { throughput: ThroughputResult; latency: LatencyResult };
   logs?: LogQueriesResult;
   feed?: LiveFeedResult;
@@ -85,7 +86,7 @@ export function buildRows(r: Results): Row[] {
     const tp = r.clean.throughput;
     rows.push(
       row(
-        'Throughput (durable deliveries/s)',
+        r.clean.throughputRuns ? `Throughput (durable deliveries/s; median of ${r.clean.throughputRuns.length}: ${r.clean.throughputRuns.map(fmt).join(' / ')})` : 'Throughput (durable deliveries/s)',
         perS(tp.perSecond),
         r.b0 ? `B0 ${perS(r.b0.perSecond)}` : '',
         r.b0 ? x(tp.perSecond / r.b0.perSecond) : '',

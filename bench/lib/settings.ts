@@ -59,6 +59,8 @@ export interface Settings {
   scaleReferencePerGroup: boolean;
   /** graphile-worker baseline runs; the median counts. @default 3 (quick 1) */
   graphileRuns: number;
+  /** The gateway's clean throughput runs (same process and database, one after another); the median counts, as for graphile-worker. @default 3 (quick 1) */
+  throughputRuns: number;
   /** Write a --cpu-prof profile of every gateway process into this folder. */
   cpuProfDir: string | null;
   /** Load pg_stat_statements and auto_explain into the bench's PostgreSQL and print what they saw per phase. */
@@ -132,6 +134,7 @@ export function parseSettings(argv: string[]): Settings {
     retentionDay: num('retention-day', 1_000_000, 200_000),
     retentionDays: num('retention-days', 30, 30),
     graphileRuns: num('graphile-runs', 3, 1),
+    throughputRuns: num('throughput-runs', 3, 1),
     sealValues: num('seal-values', 50_000, 10_000),
     revocations: num('revocations', 30, 10),
     securityPublishes: num('security-publishes', 4_000, 1_000),
