@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
+import { rewriteClaim } from './rewriteClaim.js';
 
-const SIG = `claim_deliveries(text, int, int, int, uuid[], int[], uuid[])`;
 /** Step 4 of the claim: how long a rate-limited lane is held after a claim took `r.got` from it. */
 export const ONE_SLOT = `(r.got - greatest(1, r.rate / 10) + 1) * interval '1 second' / r.rate`;
 export const WHOLE_BURST = `r.got * interval '1 second' / r.rate`;
@@ -19,24 +19,10 @@ export const WHOLE_BURST = `r.got * interval '1 second' / r.rate`;
  */
 export class Migration20261202000000_rateBursts extends Migration {
   override async up(): Promise<void> {
-    this.addSql(rewrite(ONE_SLOT, WHOLE_BURST));
+    this.addSql(rewriteClaim(ONE_SLOT, WHOLE_BURST, 'expression'));
   }
 
   override async down(): Promise<void> {
-    this.addSql(rewrite(WHOLE_BURST, ONE_SLOT));
+    this.addSql(rewriteClaim(WHOLE_BURST, ONE_SLOT, 'expression'));
   }
-}
-
-function rewrite(from: string, to: string): string {
-  const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
-  return `do $rewrite$
-declare
-  def text := pg_get_functiondef('${SIG}'::regprocedure);
-begin
-  if position(${quote(from)} in def) = 0 then
-    raise exception 'claim_deliveries does not hold the expression this migration rewrites';
-  end if;
-  execute replace(def, ${quote(from)}, ${quote(to)});
-end
-$rewrite$;`;
 }

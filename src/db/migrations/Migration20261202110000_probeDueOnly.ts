@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
+import { rewriteClaim } from './rewriteClaim.js';
 
-const SIG = `claim_deliveries(text, int, int, int, uuid[], int[], uuid[])`;
 /** Step 2 of the claim, the circuit breaker's probe: which waiting delivery of a paused endpoint it may take. */
 export const ANY_WAITING = `d.status = 'pending' and (d.leased_by is null or d.run_at <= now())`;
 export const DUE = `d.status = 'pending' and d.run_at <= now()`;
@@ -19,24 +19,10 @@ export const DUE = `d.status = 'pending' and d.run_at <= now()`;
  */
 export class Migration20261202110000_probeDueOnly extends Migration {
   override async up(): Promise<void> {
-    this.addSql(rewrite(ANY_WAITING, DUE));
+    this.addSql(rewriteClaim(ANY_WAITING, DUE, 'condition'));
   }
 
   override async down(): Promise<void> {
-    this.addSql(rewrite(DUE, ANY_WAITING));
+    this.addSql(rewriteClaim(DUE, ANY_WAITING, 'condition'));
   }
-}
-
-function rewrite(from: string, to: string): string {
-  const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
-  return `do $rewrite$
-declare
-  def text := pg_get_functiondef('${SIG}'::regprocedure);
-begin
-  if position(${quote(from)} in def) = 0 then
-    raise exception 'claim_deliveries does not hold the condition this migration rewrites';
-  end if;
-  execute replace(def, ${quote(from)}, ${quote(to)});
-end
-$rewrite$;`;
 }

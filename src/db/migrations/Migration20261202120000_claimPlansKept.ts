@@ -2,8 +2,8 @@ import { Migration } from '@mikro-orm/migrations';
 import { CLAIM_FUNCTION as SETTINGS_CLAIM } from './Migration20261201210000_endpointSettings.js';
 import { ONE_SLOT, WHOLE_BURST } from './Migration20261202000000_rateBursts.js';
 import { ANY_WAITING, DUE } from './Migration20261202110000_probeDueOnly.js';
+import { CLAIM_SIGNATURE } from './rewriteClaim.js';
 
-const SIG = `claim_deliveries(text, int, int, int, uuid[], int[], uuid[])`;
 
 /**
  * The claim keeps its plans: each statement is planned once per connection (and again when
@@ -172,6 +172,6 @@ export class Migration20261202120000_claimPlansKept extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(PREVIOUS_CLAIM);
-    this.addSql(`alter function ${SIG} set enable_seqscan = off;`);
+    this.addSql(`alter function ${CLAIM_SIGNATURE} set enable_seqscan = off;`);
   }
 }
