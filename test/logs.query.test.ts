@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptView } from '../src/core/logs/attempts.js';
-import type { AttemptFilter } from '../src/core/logs/filter.js';
+import { normalizeFilter, type AttemptFilter } from '../src/core/logs/filter.js';
+import { encodeCursor } from '../src/core/pagination.js';
 import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { firstRequestPasses, startReceiver, type Receiver } from './helpers/receiver.js';
 import { publishedData } from './helpers/samples.js';
@@ -138,5 +139,14 @@ describe('Webhooks → Logs over many days', () => {
     const expected = everything.filter((a) => a.startedAt >= inRange.from && a.startedAt < inRange.to).map((a) => a.id);
     expect(expected).toHaveLength(2 * all.length);
     expect((await pageAll(inRange, 5)).map((a) => a.id)).toEqual(expected);
+  });
+});
+
+describe('Webhooks → Logs cursors', () => {
+  it('a cursor made by hand with a key that is not a time and an id is refused as BAD_CURSOR, like any other', async () => {
+    for (const key of [['yesterday', '1'], ['2026-12-01T10:00:00.000000', 'x']]) {
+      const after = encodeCursor(key, normalizeFilter({}));
+      await expect(gw.core.logs.list(acct.accountId, { first: 5, after })).rejects.toMatchObject({ code: 'BAD_CURSOR', field: 'after' });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { attemptsByIds, queryAttempts, type AttemptRow } from '../../db/sql/attempts.js';
 import type { CoreContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { CoreError, notFound } from '../errors.js';
 import { diagnose, type Diagnosis, type DiagnosisSettings } from '../diagnose/diagnose.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import type { AttemptOutcome, Channel, SubscribedEvent } from '../terms.js';
@@ -58,6 +58,9 @@ export function attemptView(r: AttemptRow, settings: DiagnosisSettings): Attempt
   };
 }
 
+/** An attempt's key time as the log's cursors hold it (UTC, microseconds): `started_key` of AttemptRow. */
+const ATTEMPT_KEY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
+
 /** Webhooks → Logs: newest first; a cursor only continues the filter it was made with. */
 export async function listAttempts(
   ctx: CoreContext,
@@ -67,6 +70,10 @@ export async function listAttempts(
   const f = normalizeFilter(opts.filter);
   const limit = pageSize(opts.first);
   const after = decodeCursor(opts.after, f, 2) as [string, string] | null;
+  // The key goes to the statement as a time and an id: one made by hand is refused here, not by the database.
+  if (after && !(ATTEMPT_KEY_TIME.test(String(after[0])) && /^\d{1,18}$/.test(String(after[1])))) {
+    throw new CoreError('BAD_CURSOR', 'after: not a cursor of this list; start again from the first page', 'after');
+  }
   // Only channels the log offers but no device has (LOG_ONLY_CHANNELS): nothing to look up.
   if (f.channels?.every((c) => !catalogue.isChannel(c))) return { items: [], cursors: [], endCursor: null, hasNextPage: false };
   const rows = await queryAttempts(ctx.db.pool, {
