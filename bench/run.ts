@@ -76,7 +76,7 @@ async function main(): Promise<number> {
 
   try {
     progress('setup', 'starting PostgreSQL and the receiver');
-    const pg = await startBenchPostgres(process.env.DATABASE_URL, { pgStats: s.pgStats });
+    const pg = await startBenchPostgres(process.env.DATABASE_URL, { pgStats: s.pgStats, settings: s.pgSettings });
     cleanup.push(() => pg.stop());
     results.machine = machine(`${pg.version} (${pg.kind})`);
     const M = s.endpoints;

@@ -45,3 +45,36 @@ describe('publishing many events at once (the platform bulk path)', () => {
     expect(await stored()).toBe(before);
   });
 });
+
+describe('single publishes that arrive together (group commit)', () => {
+  it('are stored in one statement, each with its own event and deliveries; a bad one fails alone and stores nothing', async () => {
+    const other = await seedAccount(gw.core, 'Other');
+    const before = await stored();
+    const calls = [
+      event(acct.wa),
+      ...Array.from({ length: 8 }, (_, i) => event(i % 2 ? acct.wa : acct.tg)),
+      { ...event(acct.wa), deviceToken: 'dev_nope' },
+      event(other.wa), // a device of another account: not found in this one
+      { ...event(acct.tg), data: { nope: true } },
+      event(acct.waba), // stored, but no endpoint subscribes
+    ];
+    // Made in one go: the first is stored at once, the others wait for it and go together.
+    const settled = await Promise.allSettled(calls.map((c) => gw.core.dispatch.publish(acct.accountId, c)));
+    const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    expect(settled.map((s) => s.status)).toEqual([...Array(9).fill('fulfilled'), 'rejected', 'rejected', 'rejected', 'fulfilled']);
+    expect(settled.slice(9, 12).map((s) => s.status === 'rejected' && (s.reason as { code: string; field: string }))).toEqual([
+      expect.objectContaining({ code: 'NOT_FOUND', field: 'deviceToken' }),
+      expect.objectContaining({ code: 'NOT_FOUND', field: 'deviceToken' }),
+      expect.objectContaining({ code: 'VALIDATION_FAILED', field: expect.stringMatching(/^data/) }),
+    ]);
+    expect(ok.map((r) => r.deliveriesQueued)).toEqual([...Array(9).fill(1), 0]);
+    expect(ok[9]!.notRoutedReason).toContain('no Active endpoint');
+    expect(new Set(ok.map((r) => r.eventId)).size).toBe(10);
+    expect(await stored()).toBe(before + 10);
+    // One transaction wrote the first event; another wrote the nine that waited for it.
+    const { rows } = await gw.db.pool.query<{ n: number }>('select count(distinct xmin::text)::int as n from event where id = any($1::uuid[])', [ok.map((r) => r.eventId)]);
+    expect(rows[0]!.n).toBe(2);
+    const { rows: deliveries } = await gw.db.pool.query<{ event_id: string }>('select event_id from delivery where event_id = any($1::uuid[])', [ok.map((r) => r.eventId)]);
+    expect(new Set(deliveries.map((d) => d.event_id))).toEqual(new Set(ok.slice(0, 9).map((r) => r.eventId)));
+  });
+});

@@ -50,7 +50,7 @@ const PROFILING = [
   'auto_explain.log_buffers=on',
 ];
 
-export async function startBenchPostgres(databaseUrl: string | undefined, opts: { pgStats?: boolean } = {}): Promise<BenchPostgres> {
+export async function startBenchPostgres(databaseUrl: string | undefined, opts: { pgStats?: boolean; settings?: string[] } = {}): Promise<BenchPostgres> {
   let adminUrl = databaseUrl;
   let stopServer: () => Promise<void> = async () => undefined;
   let kind = 'external';
@@ -60,7 +60,7 @@ export async function startBenchPostgres(databaseUrl: string | undefined, opts: 
     const dir = await mkdtemp(path.resolve('.data', 'bench-'));
     try {
       const log = opts.pgStats ? createWriteStream(path.resolve('.data', 'bench-postgres.log')) : null;
-      const server = await startEmbeddedPostgres({ dir, ephemeral: true, settings: opts.pgStats ? PROFILING : [], onLog: log ? (line) => log.write(`${line}\n`) : undefined });
+      const server = await startEmbeddedPostgres({ dir, ephemeral: true, settings: [...(opts.pgStats ? PROFILING : []), ...(opts.settings ?? [])], onLog: log ? (line) => log.write(`${line}\n`) : undefined });
       adminUrl = server.url;
       pid = Number((await readFile(path.join(dir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n', 1)[0]) || null;
       stopServer = async () => {

@@ -70,6 +70,8 @@ export interface Settings {
   revocations: number;
   securityPublishes: number;
   limitOperations: number;
+  /** Server settings of the embedded PostgreSQL (`--pg-settings "autovacuum_naptime=1 work_mem=8MB"`), to try a tuning. */
+  pgSettings: string[];
   /** Phases to run (all by default): b0, b1, clean, isolation, logs, feed, scaling, graphile, security, ratelimit. */
   only: Set<string> | null;
 }
@@ -141,8 +143,16 @@ export function parseSettings(argv: string[]): Settings {
     limitOperations: num('limit-operations', 20_000, 4_000),
     cpuProfDir: prof === undefined ? null : prof === true ? '.data/cpu-prof' : prof,
     pgStats: flags.has('pg-stats'),
+    pgSettings: pgSettings(flags.get('pg-settings')),
     only,
   };
+}
+
+function pgSettings(v: string | true | undefined): string[] {
+  if (v === undefined) return [];
+  const all = v === true ? [] : v.split(/\s+/).filter(Boolean);
+  if (!all.length || all.some((x) => !/^[a-z_.]+=\S+$/.test(x))) throw new Error(`--pg-settings needs name=value pairs separated by spaces, got ${v === true ? 'nothing' : v}`);
+  return all;
 }
 
 export const runs = (s: Settings, phase: string): boolean => !s.only || s.only.has(phase);

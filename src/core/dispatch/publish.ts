@@ -2,6 +2,7 @@ import { devicesByTokens, type DeviceRow } from '../../db/sql/devicesByTokens.js
 import { insertEvents, type EventInsert } from '../../db/sql/insertEvent.js';
 import { redeliverFailed as requeueFailed, redeliverOne } from '../../db/sql/redeliver.js';
 import type { CoreContext } from '../context.js';
+import type { PublishedEvent } from '../observe.js';
 import { CoreError, invalid, isCoreError, notFound } from '../errors.js';
 import { catalogue } from '../catalogue/index.js';
 import { eventPayload } from '../events/index.js';
@@ -9,6 +10,7 @@ import { uuidOrNil } from '../registry/accounts.js';
 import { checkDataLimits } from '../security/dataLimits.js';
 import type { Channel, EventType, InboundHandler } from '../terms.js';
 import { refuseHiddenCharacters } from '../text.js';
+import { GroupCommit, type Settled } from './groupCommit.js';
 import { insertEventsOnce, type KeyedEvent } from './idempotency.js';
 
 export interface PublishInput {
@@ -39,13 +41,31 @@ const TOKEN_MAX = 200;
 export const PUBLISH_BATCH_MAX = 1000;
 
 /**
+ * One statement of single publishes in flight per process: what arrives meanwhile goes in the
+ * next. Measured at 1,578 deliveries/s published one event at a time: 1.65 events a statement
+ * with one in flight, 1.09 with two.
+ */
+const SINGLES_IN_FLIGHT = 1;
+
+/**
  * Validates the event, stores it, and queues one delivery per Active endpoint of the
  * device's account that links the device and subscribed to the event, in one transaction.
  * `accountId` null = the platform key, which may publish for any account's device.
+ *
+ * Publishes that arrive while others are being stored go together in one statement
+ * (groupCommit.ts), each with its own result and its own errors: a platform that publishes
+ * each message as it comes pays the bulk path's cost per event once it is busy. One with an
+ * idempotency key is stored alone (its key is claimed in the same transaction).
  */
 export async function publishEvent(ctx: CoreContext, accountId: string | null, input: PublishInput): Promise<PublishResult> {
-  const [result] = await publish(ctx, accountId, [input], '');
-  return result!;
+  checkInput(ctx, input, (name) => name);
+  if (input.idempotencyKey != null) return (await publish(ctx, accountId, [input], ''))[0]!;
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const { result, published } = await singlesOf(ctx).add({ accountId, input });
+  // Emitted here, in the caller's own context: a trace links the publish to its own request.
+  ctx.events.emit('dispatch:published', { events: [published], startedAt, durationMs: performance.now() - t0 });
+  return result;
 }
 
 /**
@@ -59,54 +79,114 @@ export async function publishEvents(ctx: CoreContext, accountId: string | null, 
   return publish(ctx, accountId, inputs, 'events');
 }
 
-async function publish(ctx: CoreContext, accountId: string | null, inputs: PublishInput[], field: string): Promise<PublishResult[]> {
-  const at = (i: number, name: string) => (field ? `${field}[${i}].${name}` : name);
-  const limits = ctx.config.publishing;
-  for (const [i, input] of inputs.entries()) {
-    if (typeof input.deviceToken !== 'string' || !input.deviceToken) throw invalid(at(i, 'deviceToken'), 'is required');
-    refuseHiddenCharacters(at(i, 'deviceToken'), input.deviceToken);
-    if (input.deviceToken.length > TOKEN_MAX) throw invalid(at(i, 'deviceToken'), `must be at most ${TOKEN_MAX} characters`);
-    if (!catalogue.isEventType(input.event)) throw invalid(at(i, 'event'), `must be one of ${catalogue.eventTypes().join(', ')}`);
-    const key = input.idempotencyKey;
-    if (key != null && (typeof key !== 'string' || !KEY_PATTERN.test(key))) {
-      throw invalid(at(i, 'idempotencyKey'), 'must be 1 to 255 printable ASCII characters without spaces (a UUID fits)');
-    }
-    checkDataLimits(at(i, 'data'), input.data, limits);
+function checkInput(ctx: CoreContext, input: PublishInput, at: (name: string) => string): void {
+  if (typeof input.deviceToken !== 'string' || !input.deviceToken) throw invalid(at('deviceToken'), 'is required');
+  refuseHiddenCharacters(at('deviceToken'), input.deviceToken);
+  if (input.deviceToken.length > TOKEN_MAX) throw invalid(at('deviceToken'), `must be at most ${TOKEN_MAX} characters`);
+  if (!catalogue.isEventType(input.event)) throw invalid(at('event'), `must be one of ${catalogue.eventTypes().join(', ')}`);
+  const key = input.idempotencyKey;
+  if (key != null && (typeof key !== 'string' || !KEY_PATTERN.test(key))) {
+    throw invalid(at('idempotencyKey'), 'must be 1 to 255 printable ASCII characters without spaces (a UUID fits)');
   }
+  checkDataLimits(at('data'), input.data, ctx.config.publishing);
+}
+
+/** An event ready to store: its row, and what the result and the observers need. */
+interface Prepared {
+  row: EventInsert;
+  channel: Channel;
+  /** Why the device's handler does not route it (stored unrouted), or null. */
+  notRoutedReason: string | null;
+}
+
+/** The device's event as stored; refuses a device that is not the caller's (or does not exist). */
+function prepare(devices: Map<string, DeviceRow>, accountId: string | null, input: PublishInput, field: string, i: number): Prepared {
+  const device = devices.get(input.deviceToken);
+  if (!device || (accountId !== null && device.account_id !== accountId)) throw notFound('device', field ? `${field}[${i}].deviceToken` : 'deviceToken');
+  const type = input.event;
+  const channel = device.channel;
+  const payload = withIndex(field, i, () => eventPayload(type, { token: device.token, channel }, input.data));
+  // A channel that cannot produce the event was refused above; a handler that does not
+  // route it (not Webhook for incoming messages) stores it unrouted, with the reason.
+  const produces = catalogue.deviceProduces({ channel, inboundHandler: device.inbound_handler as InboundHandler }, type);
+  return {
+    row: { accountId: device.account_id, deviceId: device.id, type, payloadJson: JSON.stringify(payload), eventNames: catalogue.subscriptionNamesFor(type), route: produces.ok },
+    channel,
+    notRoutedReason: produces.ok ? null : produces.reason,
+  };
+}
+
+const resultOf = (input: PublishInput, stored: { eventId: string; deliveries: number; notRoutedReason: string | null; replayed: boolean }): PublishResult => ({
+  eventId: stored.eventId,
+  deliveriesQueued: stored.deliveries,
+  notRoutedReason: stored.notRoutedReason ?? (stored.deliveries ? null : noSubscriber(input.event)),
+  replayed: stored.replayed,
+});
+
+const publishedOf = (p: Prepared, stored: { eventId: string; deliveries: number }): PublishedEvent => ({
+  eventId: stored.eventId,
+  type: p.row.type,
+  channel: p.channel,
+  accountId: p.row.accountId,
+  deliveries: stored.deliveries,
+});
+
+/** All or nothing: the bulk path, and single publishes with an idempotency key. */
+async function publish(ctx: CoreContext, accountId: string | null, inputs: PublishInput[], field: string): Promise<PublishResult[]> {
+  const at = (i: number) => (name: string) => (field ? `${field}[${i}].${name}` : name);
+  for (const [i, input] of inputs.entries()) checkInput(ctx, input, at(i));
   if (!inputs.length) return [];
   const startedAt = Date.now();
   const t0 = performance.now();
-  const devices = await devicesByTokens(ctx.db.pool, inputs.map((i) => i.deviceToken), accountId);
-  const rows: EventInsert[] = [];
-  const reasons: Array<string | null> = [];
-  const channels: Channel[] = [];
+  const devices = await devicesByTokens(ctx.db.pool, inputs.map((i) => i.deviceToken));
+  const prepared = inputs.map((input, i) => prepare(devices, accountId, input, field, i));
   const keyed = inputs.some((input) => input.idempotencyKey != null);
-  for (const [i, input] of inputs.entries()) {
-    const device: DeviceRow | undefined = devices.get(input.deviceToken);
-    if (!device) throw notFound('device', at(i, 'deviceToken'));
-    const type = input.event;
-    const channel = device.channel;
-    channels.push(channel);
-    const payload = withIndex(field, i, () => eventPayload(type, { token: device.token, channel }, input.data));
-    // A channel that cannot produce the event was refused above; a handler that does not
-    // route it (not Webhook for incoming messages) stores it unrouted, with the reason.
-    const produces = catalogue.deviceProduces({ channel, inboundHandler: device.inbound_handler as InboundHandler }, type);
-    rows.push({
-      accountId: device.account_id,
-      deviceId: device.id,
-      type,
-      payloadJson: JSON.stringify(payload),
-      eventNames: catalogue.subscriptionNamesFor(type),
-      route: produces.ok,
-    });
-    reasons.push(produces.ok ? null : produces.reason);
-  }
   const stored = keyed
-    ? await insertEventsOnce(ctx.db.pool, limits.idempotencyWindowMs, rows.map((insert, i): KeyedEvent => ({ insert, key: inputs[i]!.idempotencyKey ?? null, notRoutedReason: reasons[i] ?? null, keyField: at(i, 'idempotencyKey') })))
-    : (await insertEvents(ctx.db.pool, rows)).map((r, i) => ({ ...r, notRoutedReason: reasons[i] ?? null, replayed: false }));
-  const published = stored.flatMap((r, i) => (r.replayed ? [] : [{ eventId: r.eventId, type: rows[i]!.type, channel: channels[i]!, accountId: rows[i]!.accountId, deliveries: r.deliveries }]));
+    ? await insertEventsOnce(ctx.db.pool, ctx.config.publishing.idempotencyWindowMs, prepared.map((p, i): KeyedEvent => ({ insert: p.row, key: inputs[i]!.idempotencyKey ?? null, notRoutedReason: p.notRoutedReason, keyField: at(i)('idempotencyKey') })))
+    : (await insertEvents(ctx.db.pool, prepared.map((p) => p.row))).map((r, i) => ({ ...r, notRoutedReason: prepared[i]!.notRoutedReason, replayed: false }));
+  const published = stored.flatMap((r, i) => (r.replayed ? [] : [publishedOf(prepared[i]!, r)]));
   if (published.length) ctx.events.emit('dispatch:published', { events: published, startedAt, durationMs: performance.now() - t0 });
-  return stored.map((r, i) => ({ eventId: r.eventId, deliveriesQueued: r.deliveries, notRoutedReason: r.notRoutedReason ?? (r.deliveries ? null : noSubscriber(inputs[i]!.event)), replayed: r.replayed }));
+  return stored.map((r, i) => resultOf(inputs[i]!, r));
+}
+
+interface Single {
+  accountId: string | null;
+  input: PublishInput;
+}
+
+const singles = new WeakMap<CoreContext, GroupCommit<Single, { result: PublishResult; published: PublishedEvent }>>();
+
+function singlesOf(ctx: CoreContext): GroupCommit<Single, { result: PublishResult; published: PublishedEvent }> {
+  let g = singles.get(ctx);
+  if (!g) {
+    g = new GroupCommit((items) => storeSingles(ctx, items), { inFlight: SINGLES_IN_FLIGHT, batch: PUBLISH_BATCH_MAX });
+    singles.set(ctx, g);
+  }
+  return g;
+}
+
+/**
+ * Single publishes stored together, each answered on its own: a device that is not found or
+ * data that does not fit its event fails only its own call, before anything is stored. The
+ * statement stores all the others or none (the database away: each of them gets the error).
+ */
+async function storeSingles(ctx: CoreContext, items: Single[]): Promise<Array<Settled<{ result: PublishResult; published: PublishedEvent }>>> {
+  const devices = await devicesByTokens(ctx.db.pool, items.map((s) => s.input.deviceToken));
+  const prepared = items.map(({ accountId, input }): Settled<Prepared> => {
+    try {
+      return { ok: true, value: prepare(devices, accountId, input, '', 0) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+  const ready = prepared.flatMap((p) => (p.ok ? [p.value] : []));
+  const stored = await insertEvents(ctx.db.pool, ready.map((p) => p.row));
+  let n = 0;
+  return prepared.map((p, i) => {
+    if (!p.ok) return p;
+    const s = stored[n++]!;
+    return { ok: true, value: { result: resultOf(items[i]!.input, { ...s, notRoutedReason: p.value.notRoutedReason, replayed: false }), published: publishedOf(p.value, s) } };
+  });
 }
 
 /** In a batch, a validation error names the event it is about (`events[3].data.form`). */

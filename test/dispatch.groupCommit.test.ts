@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommit, type Settled } from '../src/core/dispatch/groupCommit.js';
+
+/** A store whose batches the test answers by hand, in the order they were started. */
+function handStore() {
+  const batches: Array<{ items: string[]; answer: (r: Array<Settled<string>>) => void; fail: (e: unknown) => void }> = [];
+  const store = (items: string[]) => new Promise<Array<Settled<string>>>((answer, fail) => void batches.push({ items, answer, fail }));
+  const echo = (i: number) => batches[i]!.answer(batches[i]!.items.map((value) => ({ ok: true, value: `stored ${value}` })));
+  return { batches, store, echo };
+}
+
+describe('group commit: calls that arrive while a batch is stored go together in the next', () => {
+  it('a call with nothing in flight is stored at once, alone (a quiet gateway adds no wait)', async () => {
+    const h = handStore();
+    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const a = g.add('a');
+    expect(h.batches.map((b) => b.items)).toEqual([['a']]);
+    h.echo(0);
+    await expect(a).resolves.toBe('stored a');
+  });
+
+  it('calls made while a batch is being stored wait, then go together, each answered with its own result', async () => {
+    const h = handStore();
+    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const first = g.add('a');
+    const rest = ['b', 'c', 'd'].map((x) => g.add(x));
+    expect(h.batches.map((b) => b.items)).toEqual([['a']]);
+    h.echo(0);
+    await first;
+    expect(h.batches.map((b) => b.items)).toEqual([['a'], ['b', 'c', 'd']]);
+    h.echo(1);
+    await expect(Promise.all(rest)).resolves.toEqual(['stored b', 'stored c', 'stored d']);
+  });
+
+  it('a batch holds at most its limit; the rest wait for the next', async () => {
+    const h = handStore();
+    const g = new GroupCommit(h.store, { inFlight: 1, batch: 2 });
+    const all = ['a', 'b', 'c', 'd'].map((x) => g.add(x));
+    h.echo(0);
+    await all[0];
+    h.echo(1);
+    await all[2];
+    h.echo(2);
+    await expect(Promise.all(all)).resolves.toEqual(['stored a', 'stored b', 'stored c', 'stored d']);
+    expect(h.batches.map((b) => b.items)).toEqual([['a'], ['b', 'c'], ['d']]);
+  });
+
+  it('with two in flight, a second call goes at once and only a third waits', () => {
+    const h = handStore();
+    const g = new GroupCommit(h.store, { inFlight: 2, batch: 100 });
+    for (const x of ['a', 'b', 'c']) void g.add(x);
+    expect(h.batches.map((b) => b.items)).toEqual([['a'], ['b']]);
+  });
+
+  it("one call's error is its own: the others of its batch get their results", async () => {
+    const h = handStore();
+    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const first = g.add('x');
+    const calls = ['a', 'b'].map((x) => g.add(x));
+    h.echo(0);
+    await first;
+    h.batches[1]!.answer([{ ok: false, error: new Error('a refused') }, { ok: true, value: 'stored b' }]);
+    await expect(calls[0]).rejects.toThrow('a refused');
+    await expect(calls[1]).resolves.toBe('stored b');
+  });
+
+  it('a store that fails fails the calls of its batch, and the next batch is stored', async () => {
+    const h = handStore();
+    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const first = g.add('a');
+    const second = g.add('b');
+    h.batches[0]!.fail(new Error('database away'));
+    await expect(first).rejects.toThrow('database away');
+    expect(h.batches.map((b) => b.items)).toEqual([['a'], ['b']]);
+    h.echo(1);
+    await expect(second).resolves.toBe('stored b');
+  });
+
+  it('a store that answers fewer calls than it was given fails the ones left unanswered, never leaves them waiting', async () => {
+    const h = handStore();
+    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const calls = [g.add('a')];
+    h.batches[0]!.answer([]);
+    await expect(calls[0]).rejects.toThrow('fewer calls');
+  });
+});
