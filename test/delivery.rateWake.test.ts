@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { publishedData } from './helpers/samples.js';
+import { HANG_GUARD_MS } from './helpers/waits.js';
+
+let gw: TestGateway;
+let rx: Receiver;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
+let endpointId: string;
+
+beforeAll(async () => {
+  // The poll is further away than the test waits: a rate-limited lane served only by the poll
+  // would stall the test instead of slowing it.
+  gw = await startTestGateway({ WORKER_POLL_MS: String(HANG_GUARD_MS * 10) });
+  rx = await startReceiver();
+  acct = await seedAccount(gw.core);
+  const saved = await saveActive(gw.core, acct.accountId, { name: 'Limited', url: `${rx.url}/hook`, deviceIds: [acct.tg.id], events: ['submission'] });
+  endpointId = saved.endpoints[0]!.id;
+  gw.startWorker();
+});
+afterAll(async () => {
+  await gw.close();
+  await rx.close();
+});
+
+describe('a rate-limited endpoint with a backlog gets its rate', () => {
+  it('the worker looks at the lane again when its next burst may go, every time (not at the next poll): 100 deliveries at 50/s all arrive with the poll out of reach', async () => {
+    await gw.core.webhooks.setRateLimit(acct.accountId, endpointId, 50);
+    const before = rx.received.length;
+    await gw.core.dispatch.publishMany(null, Array.from({ length: 100 }, () => ({ deviceToken: acct.tg.token, event: 'submission' as const, data: publishedData('submission', acct.tg) })));
+    // 20 bursts of 5, each woken by the claim before it: a wake lost once leaves the rest for the poll.
+    await eventually(() => rx.received.length - before === 100, '100 deliveries of the rate-limited endpoint');
+    expect(new Set(rx.received.slice(before).map((r) => r.headers['webhook-id'])).size).toBe(100);
+  });
+});
