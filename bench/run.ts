@@ -18,7 +18,7 @@ import { runLiveFeed } from './phases/liveFeed.js';
 import { runLogQueries, seedLogHistory, type LogHistory } from './phases/logQueries.js';
 import { runScaling } from './phases/scaling.js';
 import { rateLimitRows, runRateLimit } from './phases/rateLimit.js';
-import { GRAPHILE_SETTINGS, runGraphileOnce, summarize } from './phases/graphile.js';
+import { GRAPHILE_SETTINGS, runGraphileOnce, summarize, type GraphileResult } from './phases/graphile.js';
 import { measureLimits, measurePublishing, measureRevocation, measureSealing } from './phases/security.js';
 import { createRequire } from 'node:module';
 
@@ -142,7 +142,8 @@ async function main(): Promise<number> {
       }
     }
 
-    const deliveryPhase = async (name: 'clean' | 'isolation') => {
+    /** `afterRun`: what runs after each throughput run (graphile-worker's, interleaved with the clean runs). */
+    const deliveryPhase = async (name: 'clean' | 'isolation', afterRun?: () => Promise<void>) => {
       const b = await openBenchCore(await pg.createDatabase(`bench_${name}`));
       cleanup.push(() => b.close());
       const urls = name === 'clean' ? healthyUrls : receiver.urls;
@@ -158,6 +159,7 @@ async function main(): Promise<number> {
       const throughputRuns: ThroughputResult[] = [];
       for (let i = 0; i < (name === 'clean' ? s.throughputRuns : 1); i++) {
         throughputRuns.push(await runThroughput(run, s.events, s.publishBatch, s.publishConcurrency, 60_000 + deliveries));
+        await afterRun?.();
       }
       const throughput = median(throughputRuns);
       const rate = Math.max(50, (results.clean?.throughput.perSecond ?? throughput.perSecond) * s.latencyLoad);
@@ -168,24 +170,35 @@ async function main(): Promise<number> {
       await pg.dropDatabase(`bench_${name}`);
       return { throughput, latency, ...(throughputRuns.length > 1 ? { throughputRuns: throughputRuns.map((r) => r.perSecond) } : {}) };
     };
-    if (runs(s, 'clean')) results.clean = await deliveryPhase('clean');
-    // The generic queue doing the same job, right after the gateway's own throughput run.
-    if (runs(s, 'graphile')) {
+    // graphile-worker doing the same job, its runs interleaved with the gateway's clean runs
+    // (gateway, graphile-worker, gateway, …): on this shared machine the speed drifts by 20–40 %
+    // within minutes, and runs made one after another would compare two different machines.
+    const graphile = runs(s, 'graphile') ? await (async () => {
       const version = (createRequire(import.meta.url)('graphile-worker/package.json') as { version: string }).version;
       const jobs = s.events * M;
-      await phase('graphile', `graphile-worker ${version}: ${fmt(jobs)} jobs (one per delivery) × ${s.graphileRuns} runs, ${Object.entries(GRAPHILE_SETTINGS).map(([k, v]) => `${k}=${v}`).join(' ')}`);
       const url = await pg.createDatabase('bench_graphile');
       const worker = await startGatewayProcess({ DATABASE_URL: url, ...GRAPHILE_SETTINGS }, { readyMessage: 'graphile-worker started', cpuProfDir: s.cpuProfDir, name: 'graphile', script: 'dist/bench/children/graphileWorker.js' });
       pids.add(worker.pid);
       cleanup.push(() => worker.stop());
-      const done = [];
-      for (let i = 0; i < s.graphileRuns; i++) {
-        done.push(await runGraphileOnce({ url, worker, receiver, urls: healthyUrls, jobs, batch: s.publishBatch * M, concurrency: s.publishConcurrency, payloadJson, postgresPid: pg.pid, signingKey: B0_SIGNING_KEY }));
-      }
-      results.graphile = summarize(version, done);
-      await worker.stop();
-      await pg.dropDatabase('bench_graphile');
+      const done: GraphileResult['runs'] = [];
+      return {
+        runOnce: async () => {
+          await phase('graphile', `graphile-worker ${version}: ${fmt(jobs)} jobs (one per delivery), run ${done.length + 1} of ${s.graphileRuns}, ${Object.entries(GRAPHILE_SETTINGS).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+          done.push(await runGraphileOnce({ url, worker, receiver, urls: healthyUrls, jobs, batch: s.publishBatch * M, concurrency: s.publishConcurrency, payloadJson, postgresPid: pg.pid, signingKey: B0_SIGNING_KEY }));
+        },
+        finish: async (interleaved: boolean) => {
+          while (done.length < s.graphileRuns) await graphile!.runOnce();
+          results.graphile = { ...summarize(version, done), interleaved };
+          await worker.stop();
+          await pg.dropDatabase('bench_graphile');
+        },
+      };
+    })() : null;
+    if (runs(s, 'clean')) {
+      let n = 0;
+      results.clean = await deliveryPhase('clean', graphile ? async () => void (n++ < s.graphileRuns && (await graphile.runOnce())) : undefined);
     }
+    await graphile?.finish(runs(s, 'clean'));
     if (runs(s, 'isolation')) results.isolation = await deliveryPhase('isolation');
     if (runs(s, 'ratelimit')) {
       const limit = 50;

@@ -31,6 +31,8 @@ export interface GraphileResult {
   walBytes: number;
   deliveries: number;
   exactlyOnce: boolean;
+  /** Its runs alternated with the gateway's clean throughput runs (run i after the gateway's run i). */
+  interleaved?: boolean;
 }
 
 /**
