@@ -144,9 +144,17 @@ describe('Webhooks → Logs over many days', () => {
 
 describe('Webhooks → Logs cursors', () => {
   it('a cursor made by hand with a key that is not a time and an id is refused as BAD_CURSOR, like any other', async () => {
-    for (const key of [['yesterday', '1'], ['2026-12-01T10:00:00.000000', 'x']]) {
+    for (const key of [['yesterday', '1'], ['2026-12-01T10:00:00.000000', 'x'], ['2026-12-01T10:00:00.000000', '9223372036854775808']]) {
       const after = encodeCursor(key, normalizeFilter({}));
       await expect(gw.core.logs.list(acct.accountId, { first: 5, after })).rejects.toMatchObject({ code: 'BAD_CURSOR', field: 'after' });
     }
+  });
+
+  it('a cursor made by hand that is a time and an id continues from there, up to the largest id (the bench jumps half-way down the log so)', async () => {
+    const all = await gw.core.logs.list(acct.accountId, { first: 100 });
+    const newest = all.items[0]!;
+    const key = new Date(newest.startedAt.getTime() + 1).toISOString().replace('Z', '000').slice(0, 26);
+    const page = await gw.core.logs.list(acct.accountId, { first: 100, after: encodeCursor([key, '9223372036854775807'], normalizeFilter({})) });
+    expect(page.items.map((a) => a.id)).toEqual(all.items.map((a) => a.id));
   });
 });

@@ -61,6 +61,9 @@ export function attemptView(r: AttemptRow, settings: DiagnosisSettings): Attempt
 /** An attempt's key time as the log's cursors hold it (UTC, microseconds): `started_key` of AttemptRow. */
 const ATTEMPT_KEY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
+/** An attempt id as PostgreSQL's bigint holds it (0 to 2^63 − 1). */
+const isAttemptId = (s: string): boolean => /^\d{1,19}$/.test(s) && BigInt(s) <= 9223372036854775807n;
+
 /** Webhooks → Logs: newest first; a cursor only continues the filter it was made with. */
 export async function listAttempts(
   ctx: CoreContext,
@@ -71,7 +74,7 @@ export async function listAttempts(
   const limit = pageSize(opts.first);
   const after = decodeCursor(opts.after, f, 2) as [string, string] | null;
   // The key goes to the statement as a time and an id: one made by hand is refused here, not by the database.
-  if (after && !(ATTEMPT_KEY_TIME.test(String(after[0])) && /^\d{1,18}$/.test(String(after[1])))) {
+  if (after && !(ATTEMPT_KEY_TIME.test(String(after[0])) && isAttemptId(String(after[1])))) {
     throw new CoreError('BAD_CURSOR', 'after: not a cursor of this list; start again from the first page', 'after');
   }
   // Only channels the log offers but no device has (LOG_ONLY_CHANNELS): nothing to look up.
