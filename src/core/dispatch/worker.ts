@@ -84,8 +84,12 @@ export function startWorker(deps: WorkerDeps): Worker {
   const reportError = (e: unknown) => deps.events.emit('dispatch:error', { error: coerceError(e) });
   const recorder = createRecorder({ pool: deps.pool, workerId: id, events: deps.events, onError: reportError });
   let pollTimer: NodeJS.Timeout | null = null;
-  /** When a rate-limited lane this worker served may give its next delivery (performance.now() ms). */
-  let rateWake = Infinity;
+  /**
+   * When each rate-limited lane this worker served may give its next burst (performance.now()
+   * ms). One per lane: with one time for all, a lane whose burst came later than another's
+   * lost its wake to the earlier one's, and waited for the poll once the other ran dry.
+   */
+  const rateWakes = new Map<string, number>();
   /** Endpoints of deliveries cut off by a stop: woken for the other workers once recorded. */
   const interruptedEndpoints = new Set<string>();
 
@@ -101,15 +105,27 @@ export function startWorker(deps: WorkerDeps): Worker {
     deps.listener.onReconnect(announce),
   ];
 
-  /** The poll, or an open breaker's next probe, or the end of a backoff or a hold, whichever comes first. */
-  function armPoll(): void {
+  /**
+   * The poll, or an open breaker's next probe, the end of a hold or a rate-limited lane's next
+   * burst, whichever comes first; during a backoff, its end (nothing is claimed before).
+   * `dueArmNothing`: what is already due arms nothing (the timer just fired for it and no claim
+   * could start; the freed slot that lets one start claims).
+   */
+  function armPoll(dueArmNothing = false): void {
     if (pollTimer) clearTimeout(pollTimer);
     pollTimer = null;
     if (scheduler.state.kind === 'draining') return;
     const now = performance.now();
-    if (rateWake <= now) rateWake = Infinity;
-    const ms = Math.min(s.pollMs, breakers.nextProbeIn(now), holds.nextEndIn(now), rateWake - now, scheduler.backoffLeft(now) || Infinity);
-    pollTimer = setTimeout(announce, Math.max(1, ms));
+    const wakes = [breakers.nextProbeIn(now), holds.nextEndIn(now), ...[...rateWakes.values()].map((at) => at - now)];
+    const backoff = scheduler.backoffLeft(now);
+    const ms = backoff > 0 ? backoff : Math.min(s.pollMs, ...wakes.filter((w) => !dueArmNothing || w > 0));
+    pollTimer = setTimeout(() => {
+      pollTimer = null;
+      announce();
+      // No claim started (a backoff, no free slot): the next wake must still be armed, or the
+      // worker would sleep until someone announces work.
+      if (!claiming) armPoll(true);
+    }, Math.max(1, ms));
   }
 
   function pump(): void {
@@ -148,14 +164,15 @@ export function startWorker(deps: WorkerDeps): Worker {
             if (probe) breakers.probing(endpointId, probe.id);
             else breakers.probeMissed(endpointId, performance.now());
           }
-          // A wake already past was for an earlier claim (its timer may have fired while this
-          // claim ran): kept, it would win the min below and then be dropped as past, and the
-          // lane this claim held would wait for the poll. Measured (50/s, a backlog): one lost
-          // second every few bursts, 15–25 deliveries a second.
-          if (rateWake <= performance.now()) rateWake = Infinity;
+          // A lane whose wake had come when this claim started (now) was looked at by it: it took a
+          // burst (its new wake follows) or had nothing left. A wake that comes later stays,
+          // even if its timer fired while this claim ran. Measured (50/s, a backlog), with one
+          // wake kept for all and dropped once past: one lost second every few bursts, 15–25
+          // deliveries a second.
+          for (const [endpointId, at] of rateWakes) if (at <= now) rateWakes.delete(endpointId);
           for (const row of rows) {
-            // A rate-limited lane is held until its next delivery may go: look again then, not at the next poll.
-            if (row.rateWaitMs !== null) rateWake = Math.min(rateWake, performance.now() + Math.max(1, row.rateWaitMs));
+            // A rate-limited lane is held until its next burst may go: look again then, not at the next poll.
+            if (row.rateWaitMs !== null) rateWakes.set(row.endpointId, performance.now() + Math.max(1, row.rateWaitMs));
             start(row);
           }
           scheduler.claimSucceeded(rows.length, limit, cutBySlots, slots.inflight);
