@@ -77,4 +77,21 @@ describe('single publishes that arrive together (group commit)', () => {
     const { rows: deliveries } = await gw.db.pool.query<{ event_id: string }>('select event_id from delivery where event_id = any($1::uuid[])', [ok.map((r) => r.eventId)]);
     expect(new Set(deliveries.map((d) => d.event_id))).toEqual(new Set(ok.slice(0, 9).map((r) => r.eventId)));
   });
+
+  it('a statement that fails fails the events it carried; a call refused before it keeps its own error', async () => {
+    await gw.db.pool.query(`create function refuse_events() returns trigger language plpgsql as $$ begin raise exception 'events refused by the test'; end $$`);
+    await gw.db.pool.query(`create trigger refuse_events before insert on event for each statement execute function refuse_events()`);
+    try {
+      const before = await stored();
+      const settled = await Promise.allSettled([event(acct.wa), event(acct.tg), { ...event(acct.wa), deviceToken: 'dev_nope' }].map((c) => gw.core.dispatch.publish(acct.accountId, c)));
+      expect(settled.map((s) => s.status === 'rejected' && s.reason)).toEqual([
+        expect.objectContaining({ message: expect.stringContaining('events refused by the test') }),
+        expect.objectContaining({ message: expect.stringContaining('events refused by the test') }),
+        expect.objectContaining({ code: 'NOT_FOUND', field: 'deviceToken' }),
+      ]);
+      expect(await stored()).toBe(before);
+    } finally {
+      await gw.db.pool.query(`drop trigger refuse_events on event; drop function refuse_events()`);
+    }
+  });
 });

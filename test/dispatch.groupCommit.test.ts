@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit, type Settled } from '../src/core/dispatch/groupCommit.js';
+import { GroupCommit, type GroupCommitLimits, type Settled } from '../src/core/dispatch/groupCommit.js';
 
 /** A store whose batches the test answers by hand, in the order they were started. */
 function handStore() {
@@ -9,10 +9,12 @@ function handStore() {
   return { batches, store, echo };
 }
 
+const limits = (l: Partial<GroupCommitLimits<string>> = {}): GroupCommitLimits<string> => ({ inFlight: 1, batch: 100, weight: Infinity, weightOf: (x) => x.length, ...l });
+
 describe('group commit: calls that arrive while a batch is stored go together in the next', () => {
   it('a call with nothing in flight is stored at once, alone (a quiet gateway adds no wait)', async () => {
     const h = handStore();
-    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const g = new GroupCommit(h.store, limits());
     const a = g.add('a');
     expect(h.batches.map((b) => b.items)).toEqual([['a']]);
     h.echo(0);
@@ -21,7 +23,7 @@ describe('group commit: calls that arrive while a batch is stored go together in
 
   it('calls made while a batch is being stored wait, then go together, each answered with its own result', async () => {
     const h = handStore();
-    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const g = new GroupCommit(h.store, limits());
     const first = g.add('a');
     const rest = ['b', 'c', 'd'].map((x) => g.add(x));
     expect(h.batches.map((b) => b.items)).toEqual([['a']]);
@@ -34,7 +36,7 @@ describe('group commit: calls that arrive while a batch is stored go together in
 
   it('a batch holds at most its limit; the rest wait for the next', async () => {
     const h = handStore();
-    const g = new GroupCommit(h.store, { inFlight: 1, batch: 2 });
+    const g = new GroupCommit(h.store, limits({ batch: 2 }));
     const all = ['a', 'b', 'c', 'd'].map((x) => g.add(x));
     h.echo(0);
     await all[0];
@@ -47,14 +49,14 @@ describe('group commit: calls that arrive while a batch is stored go together in
 
   it('with two in flight, a second call goes at once and only a third waits', () => {
     const h = handStore();
-    const g = new GroupCommit(h.store, { inFlight: 2, batch: 100 });
+    const g = new GroupCommit(h.store, limits({ inFlight: 2 }));
     for (const x of ['a', 'b', 'c']) void g.add(x);
     expect(h.batches.map((b) => b.items)).toEqual([['a'], ['b']]);
   });
 
   it("one call's error is its own: the others of its batch get their results", async () => {
     const h = handStore();
-    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const g = new GroupCommit(h.store, limits());
     const first = g.add('x');
     const calls = ['a', 'b'].map((x) => g.add(x));
     h.echo(0);
@@ -66,7 +68,7 @@ describe('group commit: calls that arrive while a batch is stored go together in
 
   it('a store that fails fails the calls of its batch, and the next batch is stored', async () => {
     const h = handStore();
-    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const g = new GroupCommit(h.store, limits());
     const first = g.add('a');
     const second = g.add('b');
     h.batches[0]!.fail(new Error('database away'));
@@ -78,9 +80,33 @@ describe('group commit: calls that arrive while a batch is stored go together in
 
   it('a store that answers fewer calls than it was given fails the ones left unanswered, never leaves them waiting', async () => {
     const h = handStore();
-    const g = new GroupCommit(h.store, { inFlight: 1, batch: 100 });
+    const g = new GroupCommit(h.store, limits());
     const calls = [g.add('a')];
     h.batches[0]!.answer([]);
     await expect(calls[0]).rejects.toThrow('fewer calls');
+  });
+
+  it('a batch also holds at most its weight; a call heavier than that goes alone', async () => {
+    const h = handStore();
+    const g = new GroupCommit(h.store, limits({ weight: 6 }));
+    const all = ['x', 'aaa', 'bbb', 'cccccccc', 'dd'].map((v) => g.add(v));
+    for (let i = 0; i < 4; i++) {
+      h.echo(i);
+      await all[[0, 2, 3, 4][i]!];
+    }
+    expect(h.batches.map((b) => b.items)).toEqual([['x'], ['aaa', 'bbb'], ['cccccccc'], ['dd']]);
+  });
+
+  it('a store that throws before it returns a promise fails its batch, and the next batch is stored', async () => {
+    let calls = 0;
+    const g = new GroupCommit<string, string>(
+      (items) => {
+        if (calls++ === 0) throw new Error('thrown at once');
+        return Promise.resolve(items.map((value) => ({ ok: true as const, value })));
+      },
+      limits(),
+    );
+    await expect(g.add('a')).rejects.toThrow('thrown at once');
+    await expect(g.add('b')).resolves.toBe('b');
   });
 });

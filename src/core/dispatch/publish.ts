@@ -46,6 +46,8 @@ export const PUBLISH_BATCH_MAX = 1000;
  * with one in flight, 1.09 with two.
  */
 const SINGLES_IN_FLIGHT = 1;
+/** Most bytes of event data in one statement of single publishes: its parameters stay small beside the process's memory. */
+const SINGLES_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * Validates the event, stores it, and queues one delivery per Active endpoint of the
@@ -58,11 +60,11 @@ const SINGLES_IN_FLIGHT = 1;
  * idempotency key is stored alone (its key is claimed in the same transaction).
  */
 export async function publishEvent(ctx: CoreContext, accountId: string | null, input: PublishInput): Promise<PublishResult> {
-  checkInput(ctx, input, (name) => name);
   if (input.idempotencyKey != null) return (await publish(ctx, accountId, [input], ''))[0]!;
+  const bytes = checkInput(ctx, input, (name) => name);
   const startedAt = Date.now();
   const t0 = performance.now();
-  const { result, published } = await singlesOf(ctx).add({ accountId, input });
+  const { result, published } = await singlesOf(ctx).add({ accountId, input, bytes });
   // Emitted here, in the caller's own context: a trace links the publish to its own request.
   ctx.events.emit('dispatch:published', { events: [published], startedAt, durationMs: performance.now() - t0 });
   return result;
@@ -79,7 +81,8 @@ export async function publishEvents(ctx: CoreContext, accountId: string | null, 
   return publish(ctx, accountId, inputs, 'events');
 }
 
-function checkInput(ctx: CoreContext, input: PublishInput, at: (name: string) => string): void {
+/** Refuses an input that cannot be an event; returns the bytes of its data as JSON. */
+function checkInput(ctx: CoreContext, input: PublishInput, at: (name: string) => string): number {
   if (typeof input.deviceToken !== 'string' || !input.deviceToken) throw invalid(at('deviceToken'), 'is required');
   refuseHiddenCharacters(at('deviceToken'), input.deviceToken);
   if (input.deviceToken.length > TOKEN_MAX) throw invalid(at('deviceToken'), `must be at most ${TOKEN_MAX} characters`);
@@ -88,7 +91,7 @@ function checkInput(ctx: CoreContext, input: PublishInput, at: (name: string) =>
   if (key != null && (typeof key !== 'string' || !KEY_PATTERN.test(key))) {
     throw invalid(at('idempotencyKey'), 'must be 1 to 255 printable ASCII characters without spaces (a UUID fits)');
   }
-  checkDataLimits(at('data'), input.data, ctx.config.publishing);
+  return checkDataLimits(at('data'), input.data, ctx.config.publishing);
 }
 
 /** An event ready to store: its row, and what the result and the observers need. */
@@ -102,7 +105,7 @@ interface Prepared {
 /** The device's event as stored; refuses a device that is not the caller's (or does not exist). */
 function prepare(devices: Map<string, DeviceRow>, accountId: string | null, input: PublishInput, field: string, i: number): Prepared {
   const device = devices.get(input.deviceToken);
-  if (!device || (accountId !== null && device.account_id !== accountId)) throw notFound('device', field ? `${field}[${i}].deviceToken` : 'deviceToken');
+  if (!device || (accountId !== null && device.account_id !== accountId.toLowerCase())) throw notFound('device', field ? `${field}[${i}].deviceToken` : 'deviceToken');
   const type = input.event;
   const channel = device.channel;
   const payload = withIndex(field, i, () => eventPayload(type, { token: device.token, channel }, input.data));
@@ -152,6 +155,8 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
 interface Single {
   accountId: string | null;
   input: PublishInput;
+  /** Its data as JSON, bytes. */
+  bytes: number;
 }
 
 const singles = new WeakMap<CoreContext, GroupCommit<Single, { result: PublishResult; published: PublishedEvent }>>();
@@ -159,7 +164,7 @@ const singles = new WeakMap<CoreContext, GroupCommit<Single, { result: PublishRe
 function singlesOf(ctx: CoreContext): GroupCommit<Single, { result: PublishResult; published: PublishedEvent }> {
   let g = singles.get(ctx);
   if (!g) {
-    g = new GroupCommit((items) => storeSingles(ctx, items), { inFlight: SINGLES_IN_FLIGHT, batch: PUBLISH_BATCH_MAX });
+    g = new GroupCommit((items) => storeSingles(ctx, items), { inFlight: SINGLES_IN_FLIGHT, batch: PUBLISH_BATCH_MAX, weight: SINGLES_BATCH_BYTES, weightOf: (s) => s.bytes });
     singles.set(ctx, g);
   }
   return g;
@@ -168,7 +173,8 @@ function singlesOf(ctx: CoreContext): GroupCommit<Single, { result: PublishResul
 /**
  * Single publishes stored together, each answered on its own: a device that is not found or
  * data that does not fit its event fails only its own call, before anything is stored. The
- * statement stores all the others or none (the database away: each of them gets the error).
+ * statement stores all the others or none: if it fails (the database away), each event it
+ * carried gets that error, and a call refused before it keeps its own.
  */
 async function storeSingles(ctx: CoreContext, items: Single[]): Promise<Array<Settled<{ result: PublishResult; published: PublishedEvent }>>> {
   const devices = await devicesByTokens(ctx.db.pool, items.map((s) => s.input.deviceToken));
@@ -180,7 +186,12 @@ async function storeSingles(ctx: CoreContext, items: Single[]): Promise<Array<Se
     }
   });
   const ready = prepared.flatMap((p) => (p.ok ? [p.value] : []));
-  const stored = await insertEvents(ctx.db.pool, ready.map((p) => p.row));
+  let stored: Array<{ eventId: string; deliveries: number }>;
+  try {
+    stored = await insertEvents(ctx.db.pool, ready.map((p) => p.row));
+  } catch (error) {
+    return prepared.map((p) => (p.ok ? { ok: false, error } : p));
+  }
   let n = 0;
   return prepared.map((p, i) => {
     if (!p.ok) return p;

@@ -12,9 +12,10 @@ export interface DataLimits {
  * schemas, JSON.stringify and every receiver's parser recurse, and a 100,000-deep value
  * overflows the stack of any of them. The walk itself is iterative (an explicit stack), so
  * it is the one reader that cannot overflow, and it stops at the first level too deep.
- * Size is measured as the JSON the gateway will store, once the depth is known to be safe.
+ * Size is measured as the JSON the gateway will store, once the depth is known to be safe;
+ * returned (bytes), for whoever sizes a batch of events.
  */
-export function checkDataLimits(field: string, data: unknown, limits: DataLimits): void {
+export function checkDataLimits(field: string, data: unknown, limits: DataLimits): number {
   const depth = depthOf(data, limits.maxDepth);
   if (depth > limits.maxDepth) {
     throw new CoreError('PAYLOAD_TOO_DEEP', `${field}: nests objects and arrays more than ${limits.maxDepth} levels deep; flatten it`, field);
@@ -27,6 +28,7 @@ export function checkDataLimits(field: string, data: unknown, limits: DataLimits
       field,
     );
   }
+  return bytes;
 }
 
 /** Depth of the deepest container, counting stops once it passes `stopAt`. */
