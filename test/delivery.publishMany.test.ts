@@ -94,4 +94,23 @@ describe('single publishes that arrive together (group commit)', () => {
       await gw.db.pool.query(`drop trigger refuse_events on event; drop function refuse_events()`);
     }
   });
+
+  it('a publish stuck behind a lane another transaction holds does not hold up the publishes after it', async () => {
+    const lock = await gw.db.pool.connect();
+    try {
+      await lock.query('begin');
+      // The endpoint's lane, locked as a long transaction would: a publish to it waits.
+      await lock.query(`select 1 from endpoint_queue q join endpoint_device ed on ed.endpoint_id = q.endpoint_id where ed.device_id = $1 for update of q`, [acct.wa.id]);
+      const stuck = gw.core.dispatch.publish(acct.accountId, event(acct.wa));
+      // An event of a device no endpoint subscribes to locks no lane; it is stored while the other still waits.
+      const free = await gw.core.dispatch.publish(acct.accountId, event(acct.waba));
+      expect(free.deliveriesQueued).toBe(0);
+      const { rows } = await gw.db.pool.query<{ n: number }>('select count(*)::int as n from event where id = $1', [free.eventId]);
+      expect(rows[0]!.n).toBe(1);
+      await lock.query('rollback');
+      await expect(stuck).resolves.toMatchObject({ deliveriesQueued: 1 });
+    } finally {
+      lock.release();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GroupCommit, type GroupCommitLimits, type Settled } from '../src/core/dispatch/groupCommit.js';
 
 /** A store whose batches the test answers by hand, in the order they were started. */
@@ -9,7 +9,7 @@ function handStore() {
   return { batches, store, echo };
 }
 
-const limits = (l: Partial<GroupCommitLimits<string>> = {}): GroupCommitLimits<string> => ({ inFlight: 1, batch: 100, weight: Infinity, weightOf: (x) => x.length, ...l });
+const limits = (l: Partial<GroupCommitLimits<string>> = {}): GroupCommitLimits<string> => ({ inFlight: 1, stalledAfterMs: 1_000, batch: 100, weight: Infinity, weightOf: (x) => x.length, ...l });
 
 describe('group commit: calls that arrive while a batch is stored go together in the next', () => {
   it('a call with nothing in flight is stored at once, alone (a quiet gateway adds no wait)', async () => {
@@ -108,5 +108,41 @@ describe('group commit: calls that arrive while a batch is stored go together in
     );
     await expect(g.add('a')).rejects.toThrow('thrown at once');
     await expect(g.add('b')).resolves.toBe('b');
+  });
+
+  describe('a batch that stalls', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('stops holding the next one back once it has been in flight for stalledAfterMs; its own callers still get its answer', async () => {
+      vi.useFakeTimers();
+      const h = handStore();
+      const g = new GroupCommit(h.store, limits({ stalledAfterMs: 100 }));
+      const stuck = g.add('a');
+      const next = [g.add('b'), g.add('c')];
+      vi.advanceTimersByTime(99);
+      expect(h.batches.map((b) => b.items)).toEqual([['a']]);
+      vi.advanceTimersByTime(1);
+      expect(h.batches.map((b) => b.items)).toEqual([['a'], ['b', 'c']]);
+      h.echo(1);
+      await expect(Promise.all(next)).resolves.toEqual(['stored b', 'stored c']);
+      h.echo(0);
+      await expect(stuck).resolves.toBe('stored a');
+    });
+
+    it('a stalled batch that ends is not counted out twice: the limit holds for what comes after', async () => {
+      vi.useFakeTimers();
+      const h = handStore();
+      const g = new GroupCommit(h.store, limits({ stalledAfterMs: 100 }));
+      const first = g.add('a');
+      vi.advanceTimersByTime(100);
+      h.echo(0);
+      await first;
+      const later = [g.add('b'), g.add('c')];
+      expect(h.batches.map((b) => b.items)).toEqual([['a'], ['b']]);
+      h.echo(1);
+      await later[0];
+      h.echo(2);
+      await expect(Promise.all(later)).resolves.toEqual(['stored b', 'stored c']);
+    });
   });
 });

@@ -6,6 +6,12 @@ export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
 export interface GroupCommitLimits<T> {
   /** Batches being stored at once. */
   inFlight: number;
+  /**
+   * A batch in flight longer than this, ms, stops counting against `inFlight`: a statement
+   * stuck behind a lock or a slow disk does not hold every caller up, while a normal one still
+   * gathers what arrives meanwhile.
+   */
+  stalledAfterMs: number;
   /** Most calls in a batch. */
   batch: number;
   /** Most total weight in a batch (a call heavier than this goes alone). */
@@ -54,10 +60,20 @@ export class GroupCommit<T, R> {
       } catch (error) {
         stored = Promise.reject(error);
       }
-      const done = (answer: (b: (typeof batch)[number], i: number) => void) => {
-        batch.forEach(answer);
+      // Counted once: by its stall timer (it stops holding the next batch back) or by its end.
+      let counted = true;
+      const uncount = () => {
+        if (!counted) return;
+        counted = false;
         this.inFlight--;
         this.next();
+      };
+      const stall = setTimeout(uncount, this.limits.stalledAfterMs);
+      stall.unref();
+      const done = (answer: (b: (typeof batch)[number], i: number) => void) => {
+        clearTimeout(stall);
+        batch.forEach(answer);
+        uncount();
       };
       stored.then(
         (results) =>

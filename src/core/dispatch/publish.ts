@@ -46,6 +46,8 @@ export const PUBLISH_BATCH_MAX = 1000;
  * with one in flight, 1.09 with two.
  */
 const SINGLES_IN_FLIGHT = 1;
+/** A statement of single publishes that takes longer than this (a lane locked by a long transaction, a slow disk) lets the next one start. */
+const SINGLES_STALLED_AFTER_MS = 100;
 /** Most bytes of event data in one statement of single publishes: its parameters stay small beside the process's memory. */
 const SINGLES_BATCH_BYTES = 4 * 1024 * 1024;
 
@@ -164,7 +166,7 @@ const singles = new WeakMap<CoreContext, GroupCommit<Single, { result: PublishRe
 function singlesOf(ctx: CoreContext): GroupCommit<Single, { result: PublishResult; published: PublishedEvent }> {
   let g = singles.get(ctx);
   if (!g) {
-    g = new GroupCommit((items) => storeSingles(ctx, items), { inFlight: SINGLES_IN_FLIGHT, batch: PUBLISH_BATCH_MAX, weight: SINGLES_BATCH_BYTES, weightOf: (s) => s.bytes });
+    g = new GroupCommit((items) => storeSingles(ctx, items), { inFlight: SINGLES_IN_FLIGHT, stalledAfterMs: SINGLES_STALLED_AFTER_MS, batch: PUBLISH_BATCH_MAX, weight: SINGLES_BATCH_BYTES, weightOf: (s) => s.bytes });
     singles.set(ctx, g);
   }
   return g;
