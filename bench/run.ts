@@ -13,6 +13,7 @@ import { machine, printGrid, printTable, writeJson } from './lib/report.js';
 import { parseSettings, runs } from './lib/settings.js';
 import { B0_SIGNING_KEY, runB0 } from './phases/b0.js';
 import { runB1 } from './phases/b1.js';
+import { medianBy } from './lib/stats.js';
 import { runLatency, runThroughput, type DeliveryRun, type ThroughputResult } from './phases/delivery.js';
 import { runLiveFeed } from './phases/liveFeed.js';
 import { runLogQueries, seedLogHistory, type LogHistory } from './phases/logQueries.js';
@@ -34,9 +35,6 @@ const PASSED_ON = ['WORKER_CONCURRENCY', 'WORKER_ENDPOINT_CONCURRENCY', 'WORKER_
 const DEFAULT_CONCURRENCY = 128;
 const DEFAULT_PER_ENDPOINT = 16;
 const DEFAULT_BATCH = 100;
-
-/** The run with the median rate (the lower middle one of an even number). */
-const median = (runs: ThroughputResult[]): ThroughputResult => [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor((runs.length - 1) / 2)]!;
 
 async function main(): Promise<number> {
   const s = parseSettings(process.argv.slice(2));
@@ -161,7 +159,7 @@ async function main(): Promise<number> {
         throughputRuns.push(await runThroughput(run, s.events, s.publishBatch, s.publishConcurrency, 60_000 + deliveries));
         await afterRun?.();
       }
-      const throughput = median(throughputRuns);
+      const throughput = medianBy(throughputRuns, (r) => r.perSecond);
       const rate = Math.max(50, (results.clean?.throughput.perSecond ?? throughput.perSecond) * s.latencyLoad);
       await phase(name, `latency: open arrivals at ${Math.round(rate)} healthy deliveries/s for ${s.latencySeconds} s (after ${s.latencyWarmupSeconds} s untimed)`);
       const latency = await runLatency(run, rate, s.latencySeconds, s.latencyWarmupSeconds, 60_000);
@@ -181,23 +179,23 @@ async function main(): Promise<number> {
       pids.add(worker.pid);
       cleanup.push(() => worker.stop());
       const done: GraphileResult['runs'] = [];
+      /** One more run, unless all of them are done. */
+      const runOnce = async () => {
+        if (done.length >= s.graphileRuns) return;
+        await phase('graphile', `graphile-worker ${version}: ${fmt(jobs)} jobs (one per delivery), run ${done.length + 1} of ${s.graphileRuns}, ${Object.entries(GRAPHILE_SETTINGS).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+        done.push(await runGraphileOnce({ url, worker, receiver, urls: healthyUrls, jobs, batch: s.publishBatch * M, concurrency: s.publishConcurrency, payloadJson, postgresPid: pg.pid, signingKey: B0_SIGNING_KEY }));
+      };
       return {
-        runOnce: async () => {
-          await phase('graphile', `graphile-worker ${version}: ${fmt(jobs)} jobs (one per delivery), run ${done.length + 1} of ${s.graphileRuns}, ${Object.entries(GRAPHILE_SETTINGS).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-          done.push(await runGraphileOnce({ url, worker, receiver, urls: healthyUrls, jobs, batch: s.publishBatch * M, concurrency: s.publishConcurrency, payloadJson, postgresPid: pg.pid, signingKey: B0_SIGNING_KEY }));
-        },
+        runOnce,
         finish: async (interleaved: boolean) => {
-          while (done.length < s.graphileRuns) await graphile!.runOnce();
+          while (done.length < s.graphileRuns) await runOnce();
           results.graphile = { ...summarize(version, done), interleaved };
           await worker.stop();
           await pg.dropDatabase('bench_graphile');
         },
       };
     })() : null;
-    if (runs(s, 'clean')) {
-      let n = 0;
-      results.clean = await deliveryPhase('clean', graphile ? async () => void (n++ < s.graphileRuns && (await graphile.runOnce())) : undefined);
-    }
+    if (runs(s, 'clean')) results.clean = await deliveryPhase('clean', graphile?.runOnce);
     await graphile?.finish(runs(s, 'clean'));
     if (runs(s, 'isolation')) results.isolation = await deliveryPhase('isolation');
     if (runs(s, 'ratelimit')) {

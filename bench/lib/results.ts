@@ -1,3 +1,4 @@
+import { medianBy } from './stats.js';
 import type { RateLimitResult } from '../phases/rateLimit.js';
 import type { B0Result } from '../phases/b0.js';
 import type { B1Result } from '../phases/b1.js';
@@ -99,7 +100,7 @@ export function buildRows(r: Results): Row[] {
       // Interleaved runs are compared pair by pair (each gateway run with the graphile-worker run
       // right after it, on the same minute's machine); the verdict takes the median pair.
       const pairs = g.interleaved && r.clean.throughputRuns ? r.clean.throughputRuns.slice(0, g.runs.length).map((mine, i) => mine / g.runs[i]!.perSecond) : [];
-      const pairRatio = pairs.length ? [...pairs].sort((a, b) => a - b)[Math.floor((pairs.length - 1) / 2)]! : tp.perSecond / g.perSecond;
+      const pairRatio = pairs.length ? medianBy(pairs, (r) => r) : tp.perSecond / g.perSecond;
       rows.push(
         row(
           pairs.length ? `Throughput vs graphile-worker (runs interleaved; pairs ${pairs.map(x).join(' / ')}, median pair)` : 'Throughput vs graphile-worker',

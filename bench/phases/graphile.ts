@@ -6,6 +6,7 @@ import { cpuSample, cpuSplit, type CpuSplit } from '../lib/cpu.js';
 import type { GatewayProcess } from '../lib/gatewayProcess.js';
 import { fmt, progress, ticker } from '../lib/progress.js';
 import type { ReceiverHandle } from '../lib/receiver.js';
+import { medianBy } from '../lib/stats.js';
 import { walBytesSince, walPosition } from '../lib/wal.js';
 
 /** graphile-worker's settings in this baseline, as passed to its process (children/graphileWorker.ts). */
@@ -127,7 +128,6 @@ export async function runGraphileOnce(p: {
 
 /** The median run of several (other load on a shared machine only ever slows a run down). */
 export function summarize(version: string, runs: GraphileResult['runs']): GraphileResult {
-  const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const median = medianBy(runs, (r) => r.perSecond);
   return { version, settings: GRAPHILE_SETTINGS, runs, perSecond: median.perSecond, cpu: median.cpu, walBytes: median.walBytes, deliveries: median.deliveries, exactlyOnce: runs.every((r) => r.exactlyOnce) };
 }
