@@ -31,7 +31,7 @@ import { createRequire } from 'node:module';
  */
 
 /** Worker settings the bench passes on to the gateway processes when set in its environment. */
-const PASSED_ON = ['WORKER_CONCURRENCY', 'WORKER_ENDPOINT_CONCURRENCY', 'WORKER_BATCH_SIZE', 'WORKER_POLL_MS', 'LEASE_MARGIN_MS', 'RETRY_SCHEDULE'];
+const PASSED_ON = ['QUEUE_VACUUM_AFTER', 'WORKER_CONCURRENCY', 'WORKER_ENDPOINT_CONCURRENCY', 'WORKER_BATCH_SIZE', 'WORKER_POLL_MS', 'LEASE_MARGIN_MS', 'RETRY_SCHEDULE'];
 const DEFAULT_CONCURRENCY = 128;
 const DEFAULT_PER_ENDPOINT = 16;
 const DEFAULT_BATCH = 100;
@@ -160,7 +160,7 @@ async function main(): Promise<number> {
         await afterRun?.();
       }
       const throughput = medianBy(throughputRuns, (r) => r.perSecond);
-      const rate = Math.max(50, (results.clean?.throughput.perSecond ?? throughput.perSecond) * s.latencyLoad);
+      const rate = s.latencyRate ?? Math.max(50, (results.clean?.throughput.perSecond ?? throughput.perSecond) * s.latencyLoad);
       await phase(name, `latency: open arrivals at ${Math.round(rate)} healthy deliveries/s for ${s.latencySeconds} s (after ${s.latencyWarmupSeconds} s untimed)`);
       const latency = await runLatency(run, rate, s.latencySeconds, s.latencyWarmupSeconds, 60_000);
       await gateway.stop();
@@ -292,7 +292,7 @@ async function main(): Promise<number> {
       await pg.dropDatabase('bench_security');
     }
 
-    for (const t of (await pg.topStatements()) ?? []) progress('pg-stats', `last phase: ${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(7)} calls ${String(t.rows).padStart(8)} rows  ${t.query}`);
+    for (const t of (await pg.topStatements(14)) ?? []) progress('pg-stats', `last phase: ${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(7)} calls ${String(t.rows).padStart(8)} rows  ${t.query}`);
 
     results.seconds = Math.round((monoMs() - started) / 1000);
     const cleanPerEndpoint = results.clean ? results.clean.throughput.perSecond / M : null;

@@ -65,6 +65,8 @@ const schema = z.object({
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   WORKER_POLL_MS: ms(1_000),
   LEASE_MARGIN_MS: ms(15_000),
+  QUEUE_VACUUM_AFTER: z.coerce.number({ message: 'use a whole number of row versions (0 = leave it to autovacuum)' }).int().min(0).default(2000),
+  QUEUE_VACUUM_INTERVAL_MS: ms(1_000),
   RESPONSE_BODY_LIMIT: z.coerce.number().int().min(0).max(65_536).default(4096),
   ATTEMPT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   GRAPHQL_INTROSPECTION: bool.optional(),
@@ -222,6 +224,13 @@ function toConfig(e: z.output<typeof schema>) {
       leaseMarginMs: e.LEASE_MARGIN_MS,
       /** Bytes of the receiver's response body kept in the attempt log. @default 4096 */
       responseBodyLimit: e.RESPONSE_BODY_LIMIT,
+    },
+    /** The workers' own vacuum of the delivery queue (core/dispatch/queueVacuum.ts). */
+    queueVacuum: {
+      /** Dead row versions of the queue this process leaves before it vacuums; 0 = autovacuum alone. @default 2_000 */
+      afterRows: e.QUEUE_VACUUM_AFTER,
+      /** Least time between two of its vacuums, ms. @default 1_000 */
+      minIntervalMs: e.QUEUE_VACUUM_INTERVAL_MS,
     },
     attemptRetentionDays: e.ATTEMPT_RETENTION_DAYS,
     /**

@@ -5,6 +5,7 @@ import { startAlertSender } from './core/alerts/outbox.js';
 import { startAlertService } from './core/alerts/service.js';
 import { startDisabledAlerts } from './core/alerts/disabledAlerts.js';
 import { startQueueRepair } from './core/dispatch/queueRepair.js';
+import { startQueueVacuum } from './core/dispatch/queueVacuum.js';
 import { createSender } from './core/dispatch/sender.js';
 import { startWorker, type Worker } from './core/dispatch/worker.js';
 import { catalogue } from './core/catalogue/index.js';
@@ -208,6 +209,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         onRepaired: (endpointIds) => log.error({ endpointIds }, 'delivery lanes were behind their deliveries and were made due (a bug: please report it)'),
       });
       onStop('queue repair', () => repair.stop());
+      const vacuum = startQueueVacuum({
+        pool: db.pool,
+        events: core.events,
+        settings: config.queueVacuum,
+        onError: (e) => log.warn({ err: e }, 'vacuum of the delivery queue failed; autovacuum still runs'),
+        onNotAllowed: () => log.info('the delivery queue is left to autovacuum: this database role does not own it'),
+      });
+      onStop('queue vacuum', async () => {
+        vacuum.stop();
+        await vacuum.idle();
+      });
       const worker = addWorker();
       log.info({ worker: worker.id, concurrency: config.delivery.concurrency }, 'delivery worker started');
     }

@@ -19,6 +19,8 @@ export interface Settings {
   latencyWarmupSeconds: number;
   /** Fraction of the measured maximum offered in the latency runs. @default 0.5 */
   latencyLoad: number;
+  /** Deliveries/s offered in the latency runs, instead of latencyLoad × the measured maximum (to compare two settings at one rate). */
+  latencyRate: number | null;
   /** Live POST timeout of the gateway under test (the hanging endpoint waits this long), ms. @default 5_000 (quick 1_000: the short runs would otherwise mostly measure the time before the first timeouts) */
   deliveryTimeoutMs: number;
   /** Attempt rows generated for the log queries and the scaling phase's long-history point. @default 20_000_000 (quick 1_000_000) */
@@ -119,6 +121,7 @@ export function parseSettings(argv: string[]): Settings {
     latencySeconds: num('latency-seconds', 15, 6),
     latencyWarmupSeconds: num('latency-warmup', 2, 2),
     latencyLoad: num('latency-load', 0.5, 0.5),
+    latencyRate: flags.has('latency-rate') ? num('latency-rate', 0, 0) : null,
     deliveryTimeoutMs: num('timeout-ms', 5_000, 1_000),
     logRows: num('log-rows', 20_000_000, 1_000_000),
     logRepeats: num('log-repeats', 40, 15),

@@ -1,0 +1,92 @@
+import type pg from 'pg';
+import { mayVacuumQueue, vacuumQueue } from '../../db/sql/vacuumQueue.js';
+import { coerceError } from '../errors.js';
+import type { GatewayEvents } from '../observe.js';
+
+export interface QueueVacuumSettings {
+  /** Row versions of the queue this process makes dead (a lease, a delivery done) before it vacuums; 0 leaves it to autovacuum. */
+  afterRows: number;
+  /** Least time between two vacuums of this process, ms. */
+  minIntervalMs: number;
+}
+
+/**
+ * Vacuums the delivery queue as often as the workers of this process dirty it, rather than
+ * when autovacuum next looks (once a minute by default). Every delivery leaves two dead row
+ * versions in the queue (its lease, then its deletion or its retry), each with index entries
+ * at the front of its lane, and each claim walks what is dead from that front until a vacuum
+ * removes it. Measured at half load (bench, 1,370 deliveries/s published one event at a time):
+ * a claim cost PostgreSQL 3.9 ms with a minute's dead versions and 1.7 ms with a vacuum every
+ * second, which itself cost 83 ms; latency p50 21.5 → 16.2 ms.
+ *
+ * Counts from what the workers announce (`dispatch:claimed`, `dispatch:attempts`). One vacuum
+ * at a time; a failure is reported and counted again, never retried in a loop.
+ */
+export function startQueueVacuum(p: {
+  pool: pg.Pool;
+  events: GatewayEvents;
+  settings: QueueVacuumSettings;
+  onError?: (e: Error) => void;
+  /** This role may not vacuum the queue (it does not own it): nothing more is tried. */
+  onNotAllowed?: () => void;
+  onVacuumed?: (rows: number, durationMs: number) => void;
+}): { stop(): void; idle(): Promise<void> } {
+  const { afterRows, minIntervalMs } = p.settings;
+  let dirty = 0;
+  let running: Promise<void> | null = null;
+  let stopped = afterRows <= 0;
+  let allowed: boolean | null = null;
+  let lastAt = -Infinity;
+  let timer: NodeJS.Timeout | null = null;
+
+  const vacuum = async () => {
+    allowed ??= await mayVacuumQueue(p.pool);
+    if (!allowed) {
+      stopped = true;
+      p.onNotAllowed?.();
+      return;
+    }
+    const rows = dirty;
+    dirty = 0;
+    const t0 = performance.now();
+    await vacuumQueue(p.pool);
+    p.onVacuumed?.(rows, performance.now() - t0);
+  };
+  const run = () => {
+    timer = null;
+    if (stopped || running || dirty < afterRows) return;
+    const wait = lastAt + minIntervalMs - performance.now();
+    if (wait > 0) {
+      timer = setTimeout(run, wait);
+      timer.unref();
+      return;
+    }
+    running = vacuum()
+      .catch((e: unknown) => p.onError?.(coerceError(e)))
+      .finally(() => {
+        running = null;
+        lastAt = performance.now();
+        run();
+      });
+  };
+  const dirtied = (rows: number) => {
+    if (stopped) return;
+    dirty += rows;
+    if (!timer && !running) run();
+  };
+  const off = [
+    p.events.on('dispatch:claimed', ({ deliveries }) => dirtied(deliveries.length)),
+    p.events.on('dispatch:attempts', ({ attempts }) => dirtied(attempts.filter((a) => a.deliveryId !== null).length)),
+  ];
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      for (const f of off) f();
+    },
+    /** Resolves once no vacuum is running (tests, and a stop that must not leave one behind). */
+    idle: async () => {
+      while (running) await running;
+    },
+  };
+}
