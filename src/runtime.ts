@@ -214,12 +214,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         events: core.events,
         settings: config.queueVacuum,
         onError: (e) => log.warn({ err: e }, 'vacuum of the delivery queue failed; autovacuum still runs'),
-        onNotAllowed: () => log.info('the delivery queue is left to autovacuum: this database role does not own it'),
+        onNotAllowed: () => log.info('the delivery queue is left to autovacuum: this database role may not vacuum it'),
       });
-      onStop('queue vacuum', async () => {
-        vacuum.stop();
-        await vacuum.idle();
-      });
+      onStop('queue vacuum', () => vacuum.stop());
       const worker = addWorker();
       log.info({ worker: worker.id, concurrency: config.delivery.concurrency }, 'delivery worker started');
     }

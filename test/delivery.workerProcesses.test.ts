@@ -69,10 +69,13 @@ describe('worker processes sharing one database', () => {
     }
   });
 
-  it('two worker processes deliver N events exactly once each', async () => {
+  it('two worker processes deliver N events exactly once each, and vacuum the queue as they go', async () => {
     rx.respondWith((_req, res) => res.writeHead(200).end('ok'));
+    const vacuums = async () => Number((await gw.db.pool.query<{ n: string }>(`select vacuum_count as n from pg_stat_user_tables where relname = 'delivery'`)).rows[0]!.n);
+    const vacuumsBefore = await vacuums();
     // Started side by side: each start is seconds of module loading on a busy machine.
-    const started = await Promise.allSettled([startGatewayProcess(workerEnv()), startGatewayProcess(workerEnv())]);
+    const env = { ...workerEnv(), QUEUE_VACUUM_AFTER: '100', QUEUE_VACUUM_INTERVAL_MS: '1' };
+    const started = await Promise.allSettled([startGatewayProcess(env), startGatewayProcess(env)]);
     const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     try {
       for (const s of started) if (s.status === 'rejected') throw s.reason;
@@ -94,6 +97,8 @@ describe('worker processes sharing one database', () => {
                 (select count(distinct delivery_id)::int from attempt where outcome = 'success' and not test) as delivered`,
       );
       expect(rows).toEqual([{ queued: 0, delivered: N + 1 }]);
+      // 600 dead row versions between two processes, a vacuum per 100 of a process's own.
+      await eventually(async () => (await vacuums()) > vacuumsBefore, 'a vacuum of the queue by a worker process');
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
     }

@@ -5,16 +5,23 @@ const VACUUM_TIMEOUT_MS = 60_000;
 
 /**
  * Vacuums the delivery queue. `skip_locked`: another process's vacuum (a second worker
- * process, autovacuum) already doing it is enough, and waiting for it would hold a connection.
- * `truncate false`: giving the empty pages at the table's end back to the file system takes an
- * exclusive lock that would stop every claim and publish for a moment, and a queue that empties
- * would have such pages at nearly every vacuum; the next publishes reuse them anyway.
- * On a connection of its own timeout; a connection that failed is closed, not pooled.
+ * process, autovacuum) already doing it is enough (this one then only warns), and waiting for
+ * it would hold a connection. `truncate false`: giving the empty pages at the table's end back
+ * to the file system takes an exclusive lock that would stop every claim and publish for a
+ * moment, and a queue that empties would have such pages at nearly every vacuum; the next
+ * publishes reuse them anyway. On a connection of its own timeout; a connection that failed
+ * is closed, not pooled. `signal` cancels it on the server (a stop does not wait for it).
  */
-export async function vacuumQueue(pool: pg.Pool): Promise<void> {
+export async function vacuumQueue(pool: pg.Pool, signal: AbortSignal): Promise<void> {
   const client = await pool.connect();
+  let pid: number | null = null;
+  const cancel = () => void (pid !== null && pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined));
+  signal.addEventListener('abort', cancel);
   try {
-    await client.query(`set statement_timeout = ${VACUUM_TIMEOUT_MS}`);
+    signal.throwIfAborted();
+    const { rows } = await client.query<{ pid: number }>(`select set_config('statement_timeout', '${VACUUM_TIMEOUT_MS}', false), pg_backend_pid() as pid`);
+    pid = rows[0]!.pid;
+    signal.throwIfAborted();
     // query_timeout per query is read by pg (client.js) though @types/pg does not declare it.
     const vacuum: pg.QueryConfig & { query_timeout: number } = { text: 'vacuum (skip_locked, truncate false) delivery', query_timeout: VACUUM_TIMEOUT_MS + 1_000 };
     await client.query(vacuum);
@@ -23,15 +30,26 @@ export async function vacuumQueue(pool: pg.Pool): Promise<void> {
   } catch (e) {
     client.release(e instanceof Error ? e : true);
     throw e;
+  } finally {
+    signal.removeEventListener('abort', cancel);
   }
 }
 
-/** Whether this role may vacuum the queue (its owner, or a superuser): anyone else's vacuum only warns and skips. */
+/**
+ * Whether this role may vacuum the queue: from PostgreSQL 17 the MAINTAIN privilege (owners,
+ * superusers and pg_maintain have it); before, the table's or the database's owner, or a
+ * superuser. Anyone else's vacuum only warns and skips the table.
+ */
 export async function mayVacuumQueue(pool: pg.Pool): Promise<boolean> {
-  const { rows } = await pool.query<{ may: boolean }>(
-    `select pg_has_role(current_user, c.relowner, 'USAGE') or r.rolsuper as may
-       from pg_class c, pg_roles r
-      where c.oid = 'delivery'::regclass and r.rolname = current_user`,
-  );
-  return rows[0]?.may ?? false;
+  const { rows } = await pool.query<{ version: number }>(`select current_setting('server_version_num')::int as version`);
+  const text =
+    rows[0]!.version >= 170000
+      ? `select has_table_privilege('delivery', 'MAINTAIN')
+                or pg_has_role(d.datdba, 'USAGE') as may
+           from pg_database d where d.datname = current_database()`
+      : `select pg_has_role(c.relowner, 'USAGE') or pg_has_role(d.datdba, 'USAGE') or r.rolsuper as may
+           from pg_class c, pg_database d, pg_roles r
+          where c.oid = 'delivery'::regclass and d.datname = current_database() and r.rolname = current_user`;
+  const { rows: may } = await pool.query<{ may: boolean }>(text);
+  return may[0]?.may ?? false;
 }
