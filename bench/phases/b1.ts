@@ -45,7 +45,7 @@ export async function runB1(p: { pool: pg.Pool; fixture: Fixture; total: number;
         published += events * perEvent;
         await insertEvents(
           p.pool,
-          Array.from({ length: events }, () => ({ accountId: f.accountId, deviceId: f.device.id, type: 'submission', payloadJson, eventNames: ['submission', 'submission.completed'], route: true })),
+          Array.from({ length: events }, () => ({ accountId: f.accountId, deviceId: f.device.id, type: 'submission', payloadJson, eventNames: ['submission', 'submission.completed'], route: true, inboundHandler: f.device.inboundHandler })),
         );
       }
       const claimed = await claimDeliveries(p.pool, { workerId, limit: p.batch, leaseMs: 60_000, perEndpoint: p.perEndpoint, busyEndpoints: [], busyFree: [] });

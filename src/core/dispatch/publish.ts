@@ -1,4 +1,4 @@
-import { devicesByTokens, type DeviceRow } from '../../db/sql/devicesByTokens.js';
+import type { DeviceRow } from '../../db/sql/devicesByTokens.js';
 import { insertEvents, type EventInsert } from '../../db/sql/insertEvent.js';
 import { redeliverFailed as requeueFailed, redeliverOne } from '../../db/sql/redeliver.js';
 import type { CoreContext } from '../context.js';
@@ -10,6 +10,7 @@ import { uuidOrNil } from '../registry/accounts.js';
 import { checkDataLimits } from '../security/dataLimits.js';
 import type { Channel, EventType, InboundHandler } from '../terms.js';
 import { refuseHiddenCharacters } from '../text.js';
+import { DeviceCache } from './deviceCache.js';
 import { GroupCommit, type Settled } from './groupCommit.js';
 import { insertEventsOnce, type KeyedEvent } from './idempotency.js';
 
@@ -115,7 +116,15 @@ function prepare(devices: Map<string, DeviceRow>, accountId: string | null, inpu
   // route it (not Webhook for incoming messages) stores it unrouted, with the reason.
   const produces = catalogue.deviceProduces({ channel, inboundHandler: device.inbound_handler as InboundHandler }, type);
   return {
-    row: { accountId: device.account_id, deviceId: device.id, type, payloadJson: JSON.stringify(payload), eventNames: catalogue.subscriptionNamesFor(type), route: produces.ok },
+    row: {
+      accountId: device.account_id,
+      deviceId: device.id,
+      type,
+      payloadJson: JSON.stringify(payload),
+      eventNames: catalogue.subscriptionNamesFor(type),
+      route: produces.ok,
+      inboundHandler: device.inbound_handler,
+    },
     channel,
     notRoutedReason: produces.ok ? null : produces.reason,
   };
@@ -143,12 +152,14 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
   if (!inputs.length) return [];
   const startedAt = Date.now();
   const t0 = performance.now();
-  const devices = await devicesByTokens(ctx.db.pool, inputs.map((i) => i.deviceToken));
-  const prepared = inputs.map((input, i) => prepare(devices, accountId, input, field, i));
   const keyed = inputs.some((input) => input.idempotencyKey != null);
-  const stored = keyed
-    ? await insertEventsOnce(ctx.db.pool, ctx.config.publishing.idempotencyWindowMs, prepared.map((p, i): KeyedEvent => ({ insert: p.row, key: inputs[i]!.idempotencyKey ?? null, notRoutedReason: p.notRoutedReason, keyField: at(i)('idempotencyKey') })))
-    : (await insertEvents(ctx.db.pool, prepared.map((p) => p.row))).map((r, i) => ({ ...r, notRoutedReason: prepared[i]!.notRoutedReason, replayed: false }));
+  const { prepared, stored } = await devicesOf(ctx).withDevices(inputs.map((i) => i.deviceToken), async (devices) => {
+    const prepared = inputs.map((input, i) => prepare(devices, accountId, input, field, i));
+    const stored = keyed
+      ? await insertEventsOnce(ctx.db.pool, ctx.config.publishing.idempotencyWindowMs, prepared.map((p, i): KeyedEvent => ({ insert: p.row, key: inputs[i]!.idempotencyKey ?? null, notRoutedReason: p.notRoutedReason, keyField: at(i)('idempotencyKey') })))
+      : (await insertEvents(ctx.db.pool, prepared.map((p) => p.row))).map((r, i) => ({ ...r, notRoutedReason: prepared[i]!.notRoutedReason, replayed: false }));
+    return { prepared, stored };
+  });
   const published = stored.flatMap((r, i) => (r.replayed ? [] : [publishedOf(prepared[i]!, r)]));
   if (published.length) ctx.events.emit('dispatch:published', { events: published, startedAt, durationMs: performance.now() - t0 });
   return stored.map((r, i) => resultOf(inputs[i]!, r));
@@ -162,6 +173,16 @@ interface Single {
 }
 
 const singles = new WeakMap<CoreContext, GroupCommit<Single, { result: PublishResult; published: PublishedEvent }>>();
+const deviceCaches = new WeakMap<CoreContext, DeviceCache>();
+
+function devicesOf(ctx: CoreContext): DeviceCache {
+  let c = deviceCaches.get(ctx);
+  if (!c) {
+    c = new DeviceCache(ctx.db.pool);
+    deviceCaches.set(ctx, c);
+  }
+  return c;
+}
 
 function singlesOf(ctx: CoreContext): GroupCommit<Single, { result: PublishResult; published: PublishedEvent }> {
   let g = singles.get(ctx);
@@ -179,20 +200,21 @@ function singlesOf(ctx: CoreContext): GroupCommit<Single, { result: PublishResul
  * carried gets that error, and a call refused before it keeps its own.
  */
 async function storeSingles(ctx: CoreContext, items: Single[]): Promise<Array<Settled<{ result: PublishResult; published: PublishedEvent }>>> {
-  const devices = await devicesByTokens(ctx.db.pool, items.map((s) => s.input.deviceToken));
-  const prepared = items.map(({ accountId, input }): Settled<Prepared> => {
-    try {
-      return { ok: true, value: prepare(devices, accountId, input, '', 0) };
-    } catch (error) {
-      return { ok: false, error };
-    }
-  });
-  const ready = prepared.flatMap((p) => (p.ok ? [p.value] : []));
+  let prepared: Array<Settled<Prepared>> = [];
   let stored: Array<{ eventId: string; deliveries: number }>;
   try {
-    stored = await insertEvents(ctx.db.pool, ready.map((p) => p.row));
+    stored = await devicesOf(ctx).withDevices(items.map((s) => s.input.deviceToken), (devices) => {
+      prepared = items.map(({ accountId, input }): Settled<Prepared> => {
+        try {
+          return { ok: true, value: prepare(devices, accountId, input, '', 0) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
+      return insertEvents(ctx.db.pool, prepared.flatMap((p) => (p.ok ? [p.value.row] : [])));
+    });
   } catch (error) {
-    return prepared.map((p) => (p.ok ? { ok: false, error } : p));
+    return prepared.length ? prepared.map((p) => (p.ok ? { ok: false, error } : p)) : items.map(() => ({ ok: false, error }));
   }
   let n = 0;
   return prepared.map((p, i) => {

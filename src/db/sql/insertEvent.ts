@@ -11,12 +11,27 @@ export interface EventInsert {
   eventNames: string[];
   /** False: store the event but queue nothing (the device does not route this event). */
   route: boolean;
+  /** The device's inbound handler `route` was decided with: the statement stores nothing if it is no longer the device's. */
+  inboundHandler: string;
+}
+
+/**
+ * A device of the batch is gone, or its inbound handler is no longer the one its events were
+ * routed with (the caller's copy of the device was old): nothing was stored.
+ */
+export class DevicesChanged extends Error {
+  constructor(readonly deviceIds: string[]) {
+    super(`devices changed while their events were being stored: ${deviceIds.join(', ')}`);
+    this.name = 'DevicesChanged';
+  }
 }
 
 /**
  * Stores events and one delivery per routed endpoint, all in one statement (so in one
  * transaction), marks the endpoints' lanes due, and wakes the workers on commit when anything
- * was queued. Routing beyond the device (handler, channel) is decided by the caller; this
+ * was queued. Each event's device must still exist with the inbound handler its route was
+ * decided with, or nothing is stored (DevicesChanged): the caller may route from a copy of
+ * the device it keeps, and this is what keeps that copy honest. Routing beyond the device (handler, channel) is decided by the caller; this
  * matches endpoints that are active, linked to the device and subscribed to one of
  * `eventNames`. A delivery is due now; a paused endpoint's lane holds it (claimDeliveries.ts).
  *
@@ -36,23 +51,28 @@ export interface EventInsert {
 export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventInsert[]): Promise<Array<{ eventId: string; deliveries: number }>> {
   if (!events.length) return [];
   const ids = events.map(() => randomUUID());
-  const { rows } = await db.query<{ event_id: string; deliveries: number }>({
+  const { rows } = await db.query<{ event_id: string; deliveries: number; changed: string[] }>({
     name: 'insert_events',
     text: `with i as (
-       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bool[])
-         with ordinality as i(id, account_id, device_id, type, payload, names, route, n)
+       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[])
+         with ordinality as i(id, account_id, device_id, type, payload, names, route, handler, n)
+     ), changed as (
+       select coalesce(array_agg(distinct i.device_id), '{}') as ids from i
+        where not exists (select 1 from device dv where dv.id = i.device_id and dv.inbound_handler = i.handler)
+     ), ok as (
+       select i.* from i, changed where cardinality(changed.ids) = 0
      ), ev as (
        insert into event (id, account_id, device_id, type, payload)
-       select id, account_id, device_id, type, payload::json from i order by n
+       select id, account_id, device_id, type, payload::json from ok order by n
        returning id
      ), dl as (
        insert into delivery (event_id, endpoint_id, account_id)
-       select i.id, ep.id, i.account_id
-         from i
-         join endpoint_device ed on ed.device_id = i.device_id
+       select ok.id, ep.id, ok.account_id
+         from ok
+         join endpoint_device ed on ed.device_id = ok.device_id
          join endpoint ep on ep.id = ed.endpoint_id
-        where i.route and ep.account_id = i.account_id and ep.status = 'active' and ep.events && string_to_array(i.names, ',')
-        order by i.n
+        where ok.route and ep.account_id = ok.account_id and ep.status = 'active' and ep.events && string_to_array(ok.names, ',')
+        order by ok.n
        returning event_id, endpoint_id
      ), lane as (
        select q.endpoint_id, q.next_at from endpoint_queue q
@@ -73,7 +93,7 @@ export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventIns
        select pg_notify('${DELIVERY_CHANNEL}', '') where exists (select 1 from dl)
      )
      select i.id as event_id, coalesce(c.n, 0) as deliveries, (select count(*) from wake) as woke,
-            (select count(*) from ev) as stored, (select count(*) from woken) as lanes
+            (select count(*) from ev) as stored, (select count(*) from woken) as lanes, (select ids from changed) as changed
        from i left join counted c on c.event_id = i.id
       order by i.n`,
     values: [
@@ -84,7 +104,10 @@ export async function insertEvents(db: pg.Pool | pg.PoolClient, events: EventIns
       events.map((e) => e.payloadJson),
       events.map((e) => e.eventNames.join(',')),
       events.map((e) => e.route),
+      events.map((e) => e.inboundHandler),
     ],
   });
+  const changed = rows[0]?.changed ?? [];
+  if (changed.length) throw new DevicesChanged(changed);
   return rows.map((r) => ({ eventId: r.event_id, deliveries: r.deliveries }));
 }
