@@ -6,6 +6,9 @@ import { CoreError } from '../errors.js';
 /** Devices kept per process: far more than the devices publishing at once on one gateway. */
 const MAX_DEVICES = 10_000;
 
+/** Tries of one publish whose devices keep changing under it before every changed one is refused. */
+const TRIES = 3;
+
 /**
  * The devices publishes found, by token, so that a publish costs one statement instead of a
  * lookup and then the insert (each statement costs the publishing process 250–300 µs of CPU
@@ -27,8 +30,14 @@ export class DeviceCache {
     const missing: string[] = [];
     for (const t of tokens) {
       const row = fresh ? undefined : this.rows.get(t);
-      if (row) found.set(t, row);
-      else missing.push(t);
+      if (!row) {
+        missing.push(t);
+        continue;
+      }
+      found.set(t, row);
+      // The most recently used last, so that the oldest go first below (a Map keeps insertion order).
+      this.rows.delete(t);
+      this.rows.set(t, row);
     }
     if (!missing.length) return found;
     const rows = await devicesByTokens(this.pool, missing);
@@ -39,7 +48,6 @@ export class DeviceCache {
       found.set(t, row);
       this.rows.set(t, row);
     }
-    // The oldest found go first (a Map keeps insertion order).
     for (const t of this.rows.keys()) {
       if (this.rows.size <= MAX_DEVICES) break;
       this.rows.delete(t);
@@ -48,21 +56,29 @@ export class DeviceCache {
   }
 
   /**
-   * Runs `store` with the devices of `tokens`; if the insert says a device changed, forgets
-   * what was kept and runs it once more on fresh rows. A device changing again within that
-   * second try (a handler edited twice in a few milliseconds) is answered CONFLICT.
+   * Runs `store` with the devices of `tokens` (kept ones first, then fresh ones once the insert
+   * said a device changed). A device that changed again under the fresh try (its handler
+   * edited twice within milliseconds) is in `changedTwice` for the next try: the caller refuses
+   * what depends on it (deviceConflict) and stores the rest.
    */
-  async withDevices<T>(tokens: string[], store: (devices: Map<string, DeviceRow>) => Promise<T>): Promise<T> {
-    try {
-      return await store(await this.lookup(tokens));
-    } catch (e) {
-      if (!(e instanceof DevicesChanged)) throw e;
-    }
-    try {
-      return await store(await this.lookup(tokens, true));
-    } catch (e) {
-      if (!(e instanceof DevicesChanged)) throw e;
-      throw new CoreError('CONFLICT', 'the device changed while this event was being stored; publish it again', 'deviceToken', { cause: e });
+  async withDevices<T>(
+    tokens: string[],
+    store: (devices: Map<string, DeviceRow>, changedTwice: ReadonlySet<string>) => Promise<T>,
+    opts: { fresh?: boolean } = {},
+  ): Promise<T> {
+    const changedTwice = new Set<string>();
+    for (let tried = 0; ; tried++) {
+      try {
+        return await store(await this.lookup(tokens, opts.fresh || tried > 0), changedTwice);
+      } catch (e) {
+        if (!(e instanceof DevicesChanged)) throw e;
+        if (tried >= TRIES) throw deviceConflict('deviceToken');
+        if (tried > 0 || opts.fresh) for (const id of e.deviceIds) changedTwice.add(id);
+      }
     }
   }
 }
+
+/** What a publish whose device changed twice while it was being stored is answered. */
+export const deviceConflict = (field: string): CoreError =>
+  new CoreError('CONFLICT', `${field}: the device changed while this event was being stored; publish it again`, field, { reason: 'the device changed while this event was being stored' });

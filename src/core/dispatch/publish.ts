@@ -10,7 +10,7 @@ import { uuidOrNil } from '../registry/accounts.js';
 import { checkDataLimits } from '../security/dataLimits.js';
 import type { Channel, EventType, InboundHandler } from '../terms.js';
 import { refuseHiddenCharacters } from '../text.js';
-import { DeviceCache } from './deviceCache.js';
+import { DeviceCache, deviceConflict } from './deviceCache.js';
 import { GroupCommit, type Settled } from './groupCommit.js';
 import { insertEventsOnce, type KeyedEvent } from './idempotency.js';
 
@@ -153,13 +153,17 @@ async function publish(ctx: CoreContext, accountId: string | null, inputs: Publi
   const startedAt = Date.now();
   const t0 = performance.now();
   const keyed = inputs.some((input) => input.idempotencyKey != null);
-  const { prepared, stored } = await devicesOf(ctx).withDevices(inputs.map((i) => i.deviceToken), async (devices) => {
+  const store = async (devices: Map<string, DeviceRow>, changedTwice: ReadonlySet<string>) => {
     const prepared = inputs.map((input, i) => prepare(devices, accountId, input, field, i));
+    const conflicted = prepared.findIndex((p) => changedTwice.has(p.row.deviceId));
+    if (conflicted >= 0) throw deviceConflict(at(conflicted)('deviceToken'));
     const stored = keyed
       ? await insertEventsOnce(ctx.db.pool, ctx.config.publishing.idempotencyWindowMs, prepared.map((p, i): KeyedEvent => ({ insert: p.row, key: inputs[i]!.idempotencyKey ?? null, notRoutedReason: p.notRoutedReason, keyField: at(i)('idempotencyKey') })))
       : (await insertEvents(ctx.db.pool, prepared.map((p) => p.row))).map((r, i) => ({ ...r, notRoutedReason: prepared[i]!.notRoutedReason, replayed: false }));
     return { prepared, stored };
-  });
+  };
+  // Keyed: devices looked up afresh, since a replay stores nothing and so checks no device.
+  const { prepared, stored } = await devicesOf(ctx).withDevices(inputs.map((i) => i.deviceToken), store, { fresh: keyed });
   const published = stored.flatMap((r, i) => (r.replayed ? [] : [publishedOf(prepared[i]!, r)]));
   if (published.length) ctx.events.emit('dispatch:published', { events: published, startedAt, durationMs: performance.now() - t0 });
   return stored.map((r, i) => resultOf(inputs[i]!, r));
@@ -197,16 +201,19 @@ function singlesOf(ctx: CoreContext): GroupCommit<Single, { result: PublishResul
  * Single publishes stored together, each answered on its own: a device that is not found or
  * data that does not fit its event fails only its own call, before anything is stored. The
  * statement stores all the others or none: if it fails (the database away), each event it
- * carried gets that error, and a call refused before it keeps its own.
+ * carried gets that error, and a call refused before it keeps its own. A device that changed
+ * since it was kept makes the batch be prepared again from fresh rows (deviceCache.ts); one
+ * that changed again meanwhile is CONFLICT for its own calls only.
  */
 async function storeSingles(ctx: CoreContext, items: Single[]): Promise<Array<Settled<{ result: PublishResult; published: PublishedEvent }>>> {
   let prepared: Array<Settled<Prepared>> = [];
   let stored: Array<{ eventId: string; deliveries: number }>;
   try {
-    stored = await devicesOf(ctx).withDevices(items.map((s) => s.input.deviceToken), (devices) => {
+    stored = await devicesOf(ctx).withDevices(items.map((s) => s.input.deviceToken), (devices, changedTwice) => {
       prepared = items.map(({ accountId, input }): Settled<Prepared> => {
         try {
-          return { ok: true, value: prepare(devices, accountId, input, '', 0) };
+          const p = prepare(devices, accountId, input, '', 0);
+          return changedTwice.has(p.row.deviceId) ? { ok: false, error: deviceConflict('deviceToken') } : { ok: true, value: p };
         } catch (error) {
           return { ok: false, error };
         }
