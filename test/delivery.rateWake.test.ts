@@ -54,3 +54,28 @@ describe('a rate-limited endpoint with a backlog gets its rate', () => {
     await eventually(() => other.received.length - second === 40, '40 deliveries of the second rate-limited endpoint');
   });
 });
+
+describe('a stopping worker hands its rate-limited lanes to the workers that stay', () => {
+  it('the lane’s next burst goes from another worker when it may, not at that worker’s poll: the backlog arrives with every poll out of reach', async () => {
+    // A database of its own: no other worker may serve the lane.
+    const own = await startTestGateway({ WORKER_POLL_MS: String(HANG_GUARD_MS * 10) });
+    const hooks = await startReceiver();
+    try {
+      const mine = await seedAccount(own.core);
+      const saved = await saveActive(own.core, mine.accountId, { name: 'Handed over', url: `${hooks.url}/hook`, deviceIds: [mine.waba.id], events: ['submission'] });
+      await own.core.webhooks.setRateLimit(mine.accountId, saved.endpoints[0]!.id, 20);
+      const before = hooks.received.length;
+      const leaving = own.startWorker();
+      await own.core.dispatch.publishMany(null, events(mine.waba, 10));
+      // Bursts of 2 at 20/s: the worker that took the first knows when the next may go.
+      await eventually(() => hooks.received.length - before >= 2, 'the first burst');
+      // Started now, the staying worker has seen no claim of that lane, and its poll is out of reach.
+      own.startWorker();
+      await leaving.stop();
+      await eventually(() => hooks.received.length - before === 10, 'the rest of the backlog, from the worker that stays');
+    } finally {
+      await own.close();
+      await hooks.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../../config.js';
 import type { Listener } from '../../db/listener.js';
+import { announceWakes } from '../../db/sql/announceWakes.js';
 import { DELIVERY_CHANNEL, ENDPOINT_CHANNEL } from '../../db/sql/channels.js';
 import { claimDeliveries, type ClaimedDelivery } from '../../db/sql/claimDeliveries.js';
 import { pauseEndpoints } from '../../db/sql/pauseEndpoints.js';
@@ -17,6 +18,7 @@ import { ClaimScheduler } from './claimScheduler.js';
 import { buildRequest, storedEventName } from './deliveryRequest.js';
 import { EndpointHolds } from './holds.js';
 import { createRecorder, type Result } from './recorder.js';
+import { handedWakes, handoverPayload } from './rateWakeHandover.js';
 import { nextRetry } from './retryPolicy.js';
 import type { PostResult, Sender } from './sender.js';
 import { EndpointSlots } from './slots.js';
@@ -98,7 +100,14 @@ export function startWorker(deps: WorkerDeps): Worker {
     pump();
   };
   const unlisten = [
-    deps.listener.on(DELIVERY_CHANNEL, announce),
+    deps.listener.on(DELIVERY_CHANNEL, (_channel, payload) => {
+      const handed = handedWakes(payload);
+      if (!handed.length) return announce();
+      // A stopping worker's lanes: not due yet, so nothing to claim now; armed like our own.
+      const now = performance.now();
+      for (const [endpointId, ms] of handed) rateWakes.set(endpointId, Math.min(rateWakes.get(endpointId) ?? Infinity, now + Math.max(1, ms)));
+      if (!claiming) armPoll();
+    }),
     // An endpoint that becomes Active again may have deliveries waiting for it.
     deps.listener.on(ENDPOINT_CHANNEL, announce),
     // Announcements made while the listener was away are lost: look for work at once.
@@ -300,6 +309,9 @@ export function startWorker(deps: WorkerDeps): Worker {
       }
       await recorder.stop();
       await releaseLeases(deps.pool, id, [...interruptedEndpoints]).catch(reportError);
+      const now = performance.now();
+      const handover = handoverPayload([...rateWakes].map(([endpointId, at]) => [endpointId, at - now]));
+      if (handover) await announceWakes(deps.pool, handover).catch(reportError);
     },
   };
 }
