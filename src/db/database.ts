@@ -93,6 +93,7 @@ export async function openDatabase(url: string, settings: DatabaseSettings, opts
   pool.on('connect', (client) => client.on('error', () => undefined));
 
   let closed = false;
+  let closing: Promise<void> | null = null;
   let down = false;
   let probe: NodeJS.Timeout | null = null;
   let probing = false;
@@ -147,11 +148,11 @@ export async function openDatabase(url: string, settings: DatabaseSettings, opts
         return r;
       }) as pg.ClientBase['query'],
     }),
-    async close() {
+    close() {
       closed = true;
       if (probe) clearInterval(probe);
-      await pool.end();
-      await orm.close(true);
+      // Once: a stop closes the pools, and so may whatever stopped first (a test, a failed start).
+      return (closing ??= pool.end().then(() => orm.close(true)));
     },
   };
 }

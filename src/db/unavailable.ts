@@ -25,6 +25,9 @@ const MESSAGES = [
   /Client has encountered a connection error/i,
   /Client was closed and is not queryable/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
+  // A request still running when a stop closed the pools: pg-pool, then knex (the ORM).
+  /Cannot use a pool after calling end on the pool/i,
+  /Unable to acquire a connection/i,
 ];
 
 export function isDatabaseUnavailable(e: unknown): boolean {
