@@ -1,38 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { startQueueVacuum } from '../src/core/dispatch/queueVacuum.js';
 import { GatewayEvents } from '../src/core/observe.js';
 import type { AttemptInsert } from '../src/db/sql/recordAttempts.js';
-import { eventually, saveActive, seedAccount, startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { useGateway } from './helpers/fixture.js';
+import { eventually } from './helpers/gateway.js';
 import { publishedData } from './helpers/samples.js';
 
-let gw: TestGateway;
-let rx: Receiver;
-let acct: Awaited<ReturnType<typeof seedAccount>>;
+const f = useGateway({ worker: true });
 
 beforeAll(async () => {
-  gw = await startTestGateway();
-  rx = await startReceiver();
-  acct = await seedAccount(gw.core);
-  await saveActive(gw.core, acct.accountId, { name: 'CRM', url: `${rx.url}/hook`, deviceIds: [acct.wa.id], events: ['submission'] });
-  gw.startWorker();
-});
-afterAll(async () => {
-  await gw.close();
-  await rx.close();
+  await f.activate({ path: '/crm', deviceIds: [f.acct.wa.id], events: ['submission'] });
 });
 
-const vacuums = async (pool: pg.Pool = gw.db.pool) =>
+const vacuums = async (pool: pg.Pool = f.gw.db.pool) =>
   Number((await pool.query<{ n: string }>(`select vacuum_count as n from pg_stat_user_tables where relname = 'delivery'`)).rows[0]!.n);
 
 /** Publishes `n` events and waits until the worker has announced every attempt (each delivery's lease and its end). */
 async function deliver(n: number): Promise<void> {
   let recorded = 0;
-  const off = gw.core.events.on('dispatch:attempts', ({ attempts }) => void (recorded += attempts.length));
+  const off = f.gw.core.events.on('dispatch:attempts', ({ attempts }) => void (recorded += attempts.length));
   try {
-    for (let i = 0; i < n; i++) await gw.core.dispatch.publish(acct.accountId, { deviceToken: acct.wa.token, event: 'submission', data: publishedData('submission', acct.wa) });
+    for (let i = 0; i < n; i++) await f.gw.core.dispatch.publish(f.acct.accountId, { deviceToken: f.acct.wa.token, event: 'submission', data: publishedData('submission', f.acct.wa) });
     await eventually(() => recorded >= n, `${n} attempts recorded`);
   } finally {
     off();
@@ -42,7 +32,7 @@ async function deliver(n: number): Promise<void> {
 describe('the workers vacuum the delivery queue as they dirty it', () => {
   it('once a delivery’s lease and its end have left enough dead row versions, the queue is vacuumed', async () => {
     const seen: number[] = [];
-    const vacuum = startQueueVacuum({ pool: gw.db.pool, events: gw.core.events, settings: { afterRows: 10, minIntervalMs: 1 }, onVacuumed: (rows) => void seen.push(rows) });
+    const vacuum = startQueueVacuum({ pool: f.gw.db.pool, events: f.gw.core.events, settings: { afterRows: 10, minIntervalMs: 1 }, onVacuumed: (rows) => void seen.push(rows) });
     const before = await vacuums();
     try {
       await deliver(5); // 5 leases + 5 deliveries done
@@ -50,7 +40,7 @@ describe('the workers vacuum the delivery queue as they dirty it', () => {
       expect(seen.length).toBeGreaterThanOrEqual(1);
       expect(seen[0]).toBeGreaterThanOrEqual(10);
       expect(await vacuums()).toBeGreaterThan(before);
-      expect((await gw.db.pool.query(`select count(*)::int as n from delivery where status = 'pending'`)).rows[0].n).toBe(0);
+      expect((await f.gw.db.pool.query(`select count(*)::int as n from delivery where status = 'pending'`)).rows[0].n).toBe(0);
     } finally {
       await vacuum.stop();
     }
@@ -58,7 +48,7 @@ describe('the workers vacuum the delivery queue as they dirty it', () => {
 
   it('below the threshold it leaves the queue to autovacuum', async () => {
     const seen: number[] = [];
-    const vacuum = startQueueVacuum({ pool: gw.db.pool, events: gw.core.events, settings: { afterRows: 1_000, minIntervalMs: 1 }, onVacuumed: (rows) => void seen.push(rows) });
+    const vacuum = startQueueVacuum({ pool: f.gw.db.pool, events: f.gw.core.events, settings: { afterRows: 1_000, minIntervalMs: 1 }, onVacuumed: (rows) => void seen.push(rows) });
     try {
       await deliver(3);
       await vacuum.idle();
@@ -74,7 +64,7 @@ describe('the workers vacuum the delivery queue as they dirty it', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const events = new GatewayEvents();
     const seen: number[] = [];
-    const vacuum = startQueueVacuum({ pool: gw.db.pool, events, settings: { afterRows: 2, minIntervalMs: 60_000 }, onVacuumed: (rows) => void seen.push(rows) });
+    const vacuum = startQueueVacuum({ pool: f.gw.db.pool, events, settings: { afterRows: 2, minIntervalMs: 60_000 }, onVacuumed: (rows) => void seen.push(rows) });
     const done = (n: number) => events.emit('dispatch:attempts', { attempts: Array.from({ length: n }, () => ({ deliveryId: '1' }) as AttemptInsert), startedAt: 0, durationMs: 0 });
     try {
       done(2);
@@ -100,14 +90,14 @@ describe('the workers vacuum the delivery queue as they dirty it', () => {
   it('a database role that may not vacuum the queue asks once, says so, and stops counting', async () => {
     const role = `reader_${randomBytes(4).toString('hex')}`;
     const password = randomBytes(12).toString('hex');
-    await gw.db.pool.query(`create role ${role} login password '${password}'`);
-    const url = new URL(gw.url);
+    await f.gw.db.pool.query(`create role ${role} login password '${password}'`);
+    const url = new URL(f.gw.url);
     url.username = role;
     url.password = password;
     const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
     let refused = 0;
     let vacuumed = 0;
-    const vacuum = startQueueVacuum({ pool, events: gw.core.events, settings: { afterRows: 1, minIntervalMs: 1 }, onNotAllowed: () => void refused++, onVacuumed: () => void vacuumed++ });
+    const vacuum = startQueueVacuum({ pool, events: f.gw.core.events, settings: { afterRows: 1, minIntervalMs: 1 }, onNotAllowed: () => void refused++, onVacuumed: () => void vacuumed++ });
     try {
       const before = await vacuums();
       await deliver(2);
@@ -121,8 +111,8 @@ describe('the workers vacuum the delivery queue as they dirty it', () => {
     } finally {
       await vacuum.stop();
       await pool.end();
-      await gw.db.pool.query(`drop owned by ${role}`);
-      await gw.db.pool.query(`drop role ${role}`);
+      await f.gw.db.pool.query(`drop owned by ${role}`);
+      await f.gw.db.pool.query(`drop role ${role}`);
     }
   });
 });
