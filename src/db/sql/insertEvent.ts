@@ -31,9 +31,9 @@ export class DevicesChanged extends Error {
  * transaction), marks the endpoints' lanes due, and wakes the workers on commit when anything
  * was queued. Each event's device must still exist with the inbound handler its route was
  * decided with, or nothing is stored (DevicesChanged): the caller may route from a copy of
- * the device it keeps, and this is what keeps that copy honest. Routing beyond the device (handler, channel) is decided by the caller; this
- * matches endpoints that are active, linked to the device and subscribed to one of
- * `eventNames`. A delivery is due now; a paused endpoint's lane holds it (claimDeliveries.ts).
+ * the device it keeps, and this is what keeps that copy honest. Routing beyond the device
+ * (handler, channel) is decided by the caller; this matches endpoints that are active, linked
+ * to the device and subscribed to one of `eventNames`. A delivery is due now; a paused endpoint's lane holds it (claimDeliveries.ts).
  *
  * The lane: a claim parks a lane that ran dry (next_at in the future) only under a lock that
  * conflicts with the KEY SHARE taken here, and then reads the deliveries with a snapshot
