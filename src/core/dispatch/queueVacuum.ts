@@ -1,7 +1,11 @@
 import type pg from 'pg';
 import { mayVacuumQueue, vacuumQueue } from '../../db/sql/vacuumQueue.js';
+import { cancelledByServer } from '../../db/unavailable.js';
 import { coerceError } from '../errors.js';
 import type { GatewayEvents } from '../observe.js';
+
+/** After a vacuum ran into its own timeout, the next waits this long (autovacuum keeps going). */
+const TIMED_OUT_REST_MS = 10 * 60_000;
 
 export interface QueueVacuumSettings {
   /** Row versions of the queue this process makes dead (a lease, a delivery done) before it vacuums; 0 leaves it to autovacuum. */
@@ -64,13 +68,18 @@ export function startQueueVacuum(p: {
       timer.unref();
       return;
     }
+    let restFor = 0;
     running = vacuum()
       .catch((e: unknown) => {
-        if (!stopped) p.onError?.(coerceError(e));
+        if (stopped) return;
+        // Its own timeout (a queue too bloated to clean at this pace): trying again each
+        // interval would hold the table's vacuum lock nearly all the time, autovacuum's too.
+        if (cancelledByServer(e)) restFor = TIMED_OUT_REST_MS;
+        p.onError?.(coerceError(e));
       })
       .finally(() => {
         running = null;
-        lastAt = performance.now();
+        lastAt = performance.now() + restFor;
         run();
       });
   };

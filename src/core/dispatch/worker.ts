@@ -105,7 +105,9 @@ export function startWorker(deps: WorkerDeps): Worker {
       if (!handed.length) return announce();
       // A stopping worker's lanes: not due yet, so nothing to claim now; armed like our own.
       const now = performance.now();
-      for (const [endpointId, ms] of handed) rateWakes.set(endpointId, Math.min(rateWakes.get(endpointId) ?? Infinity, now + Math.max(1, ms)));
+      // The later time wins: a lane's pause only grows, and an older wake of ours already past
+      // would be dropped by the next claim while the lane is still paused.
+      for (const [endpointId, ms] of handed) rateWakes.set(endpointId, Math.max(rateWakes.get(endpointId) ?? 0, now + Math.max(1, ms)));
       if (!claiming) armPoll();
     }),
     // An endpoint that becomes Active again may have deliveries waiting for it.
@@ -299,6 +301,11 @@ export function startWorker(deps: WorkerDeps): Worker {
       if (pollTimer) clearTimeout(pollTimer);
       for (const off of unlisten) off();
       while (claiming) await claiming.catch(() => undefined);
+      // Handed over at once, not after the POSTs in flight: a lane's next burst is at most a
+      // second away, and draining takes no lane any more.
+      const now = performance.now();
+      const handover = handoverPayload([...rateWakes].map(([endpointId, at]) => [endpointId, at - now]));
+      if (handover) await announceWakes(deps.pool, handover).catch(reportError);
       if (inflightSends.size) {
         let timer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
@@ -309,9 +316,6 @@ export function startWorker(deps: WorkerDeps): Worker {
       }
       await recorder.stop();
       await releaseLeases(deps.pool, id, [...interruptedEndpoints]).catch(reportError);
-      const now = performance.now();
-      const handover = handoverPayload([...rateWakes].map(([endpointId, at]) => [endpointId, at - now]));
-      if (handover) await announceWakes(deps.pool, handover).catch(reportError);
     },
   };
 }
