@@ -33,7 +33,8 @@ export class DevicesChanged extends Error {
  * decided with, or nothing is stored (DevicesChanged): the caller may route from a copy of
  * the device it keeps, and this is what keeps that copy honest. Routing beyond the device
  * (handler, channel) is decided by the caller; this matches endpoints that are active, linked
- * to the device and subscribed to one of `eventNames`. A delivery is due now; a paused endpoint's lane holds it (claimDeliveries.ts).
+ * to the device and subscribed to one of `eventNames`. A delivery is due now; a paused
+ * endpoint's lane holds it (claimDeliveries.ts).
  *
  * The lane: a claim parks a lane that ran dry (next_at in the future) only under a lock that
  * conflicts with the KEY SHARE taken here, and then reads the deliveries with a snapshot
