@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { startQueueVacuum } from '../src/core/dispatch/queueVacuum.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startQueueVacuum, type IntervalClock } from '../src/core/dispatch/queueVacuum.js';
 import { GatewayEvents } from '../src/core/observe.js';
 import type { AttemptInsert } from '../src/db/sql/recordAttempts.js';
 import { useGateway } from './helpers/fixture.js';
@@ -13,6 +13,26 @@ const f = useGateway({ worker: true });
 beforeAll(async () => {
   await f.activate({ path: '/crm', deviceIds: [f.acct.wa.id], events: ['submission'] });
 });
+
+/** A clock that moves only when the test says: `advance` runs what has come due. */
+function manualClock(): IntervalClock & { advance(ms: number): void } {
+  let now = 0;
+  let due: Array<{ at: number; f: () => void }> = [];
+  return {
+    now: () => now,
+    after(ms, f) {
+      const entry = { at: now + ms, f };
+      due.push(entry);
+      return () => void (due = due.filter((d) => d !== entry));
+    },
+    advance(ms) {
+      now += ms;
+      const ready = due.filter((d) => d.at <= now);
+      due = due.filter((d) => d.at > now);
+      for (const d of ready) d.f();
+    },
+  };
+}
 
 const vacuums = async (pool: pg.Pool = f.gw.db.pool) =>
   Number((await pool.query<{ n: string }>(`select vacuum_count as n from pg_stat_user_tables where relname = 'delivery'`)).rows[0]!.n);
@@ -59,12 +79,12 @@ describe('the workers vacuum the delivery queue as they dirty it', () => {
   });
 
   it('vacuums at most once per interval; a stop drops the one it was holding back', async () => {
-    // The worker's announcements stand in for its deliveries here, and the interval's clock
-    // is faked: what is checked is when the vacuums happen, each one real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    // The worker's announcements stand in for its deliveries here, and the interval is counted
+    // on a clock the test moves: what is checked is when the vacuums happen, each one real.
+    const clock = manualClock();
     const events = new GatewayEvents();
     const seen: number[] = [];
-    const vacuum = startQueueVacuum({ pool: f.gw.db.pool, events, settings: { afterRows: 2, minIntervalMs: 60_000 }, onVacuumed: (rows) => void seen.push(rows) });
+    const vacuum = startQueueVacuum({ pool: f.gw.db.pool, events, settings: { afterRows: 2, minIntervalMs: 60_000 }, clock, onVacuumed: (rows) => void seen.push(rows) });
     const done = (n: number) => events.emit('dispatch:attempts', { attempts: Array.from({ length: n }, () => ({ deliveryId: '1' }) as AttemptInsert), startedAt: 0, durationMs: 0 });
     try {
       done(2);
@@ -73,17 +93,16 @@ describe('the workers vacuum the delivery queue as they dirty it', () => {
       done(3);
       await vacuum.idle();
       expect(seen).toEqual([2]); // held back: the interval has not passed
-      vi.advanceTimersByTime(60_000);
+      clock.advance(60_000);
       await vacuum.idle();
       expect(seen).toEqual([2, 3]);
       done(2);
       await vacuum.stop();
-      vi.advanceTimersByTime(60_000);
+      clock.advance(60_000);
       await vacuum.idle();
       expect(seen).toEqual([2, 3]);
     } finally {
       await vacuum.stop();
-      vi.useRealTimers();
     }
   });
 

@@ -7,6 +7,22 @@ import type { GatewayEvents } from '../observe.js';
 /** After a vacuum ran into its own timeout, the next waits this long (autovacuum keeps going). */
 const TIMED_OUT_REST_MS = 10 * 60_000;
 
+/** Time as the vacuum's interval counts it: the process's monotonic clock, or a test's. */
+export interface IntervalClock {
+  now(): number;
+  /** Calls `f` after `ms`; returns what cancels it. */
+  after(ms: number, f: () => void): () => void;
+}
+
+const monotonic: IntervalClock = {
+  now: () => performance.now(),
+  after(ms, f) {
+    const t = setTimeout(f, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
 export interface QueueVacuumSettings {
   /** Row versions of the queue this process makes dead (a lease, a delivery done) before it vacuums; 0 leaves it to autovacuum. */
   afterRows: number;
@@ -37,14 +53,16 @@ export function startQueueVacuum(p: {
   onNotAllowed?: () => void;
   /** A vacuum finished (or found another one at work and skipped the table). */
   onVacuumed?: (rows: number, durationMs: number) => void;
+  clock?: IntervalClock;
 }): QueueVacuum {
+  const clock = p.clock ?? monotonic;
   const { afterRows, minIntervalMs } = p.settings;
   let dirty = 0;
   let running: Promise<void> | null = null;
   let stopped = afterRows <= 0;
   let allowed: boolean | null = null;
   let lastAt = -Infinity;
-  let timer: NodeJS.Timeout | null = null;
+  let timer: (() => void) | null = null;
   const stopping = new AbortController();
 
   const vacuum = async () => {
@@ -56,17 +74,16 @@ export function startQueueVacuum(p: {
       p.onNotAllowed?.();
       return;
     }
-    const t0 = performance.now();
+    const t0 = clock.now();
     await vacuumQueue(p.pool, stopping.signal);
-    p.onVacuumed?.(rows, performance.now() - t0);
+    p.onVacuumed?.(rows, clock.now() - t0);
   };
   const run = () => {
     timer = null;
     if (stopped || running || dirty < afterRows) return;
-    const wait = lastAt + minIntervalMs - performance.now();
+    const wait = lastAt + minIntervalMs - clock.now();
     if (wait > 0) {
-      timer = setTimeout(run, wait);
-      timer.unref();
+      timer = clock.after(wait, run);
       return;
     }
     let restFor = 0;
@@ -80,7 +97,7 @@ export function startQueueVacuum(p: {
       })
       .finally(() => {
         running = null;
-        lastAt = performance.now() + restFor;
+        lastAt = clock.now() + restFor;
         run();
       });
   };
@@ -99,7 +116,7 @@ export function startQueueVacuum(p: {
   return {
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timer?.();
       for (const f of off) f();
       stopping.abort();
       await idle();
